@@ -1,1 +1,66 @@
-int main() { return 0; }
+#include <unistd.h>
+
+#include <cstdio>
+#include <exception>
+#include <iostream>
+
+#include "options.hpp"
+#include "pipeline.hpp"
+#include "pycore/report/render.hpp"
+
+namespace {
+
+int run(int argc, char** argv) {
+  using namespace pycore;
+  auto parsed = cli::parse_options(argc, argv);
+  if (!parsed) {
+    std::cerr << "pycore-analyze: " << parsed.error().message << "\n";
+    return static_cast<int>(parsed.error().code);
+  }
+  const cli::Options& o = *parsed;
+  if (o.show_help) {
+    std::cout << o.help_text;
+    return 0;
+  }
+  if (o.show_version) {
+    std::cout << "pycore-analyze " << PYCORE_VERSION << "\n";
+    return 0;
+  }
+
+  cli::Outcome out = cli::run_pipeline(o);
+  if (!out.fatal.empty()) std::cerr << "pycore-analyze: " << out.fatal << "\n";
+  if (o.print_layout) {
+    std::cout << out.layout_text;
+    return static_cast<int>(out.exit);
+  }
+  if (out.report.core_path.empty()) return static_cast<int>(out.exit);  // nothing to show
+
+  switch (o.format) {
+    case cli::Format::kJson:
+      std::cout << report::render_json(out.report, o.pretty_json);
+      break;
+    case cli::Format::kMarkdown:
+    case cli::Format::kText: {
+      report::TextOptions t;
+      t.color = o.color.value_or(isatty(STDOUT_FILENO) == 1);
+      t.locals = o.locals;
+      t.native = o.native;
+      t.modules = o.modules;
+      std::cout << report::render_text(out.report, t);
+      break;
+    }
+  }
+  return static_cast<int>(out.exit);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    // Reaching here is a bug: every expected failure is a Result, not an exception.
+    std::cerr << "pycore-analyze: internal error: " << e.what() << "\n";
+    return static_cast<int>(pycore::ExitCode::kInternal);
+  }
+}

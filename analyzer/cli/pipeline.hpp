@@ -1,0 +1,20 @@
+// Runs the stages in order (target -> layout -> python -> heap) and assembles the report.
+#pragma once
+
+#include <string>
+
+#include "options.hpp"
+#include "pycore/report/model.hpp"
+
+namespace pycore::cli {
+
+struct Outcome {
+  report::Report report;
+  std::string layout_text;  // filled for --layout
+  ExitCode exit = ExitCode::kOk;
+  std::string fatal;        // one-line error when nothing could be analysed
+};
+
+Outcome run_pipeline(const Options& options);
+
+}  // namespace pycore::cli

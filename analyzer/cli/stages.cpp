@@ -1,0 +1,44 @@
+#include "stages.hpp"
+
+namespace pycore::cli {
+
+report::NativeFrameInfo to_report(const target::NativeFrame& f, const target::Modules& mods) {
+  report::NativeFrameInfo n;
+  n.address = f.pc;
+  n.function = f.function;
+  n.offset = f.offset;
+  if (f.module >= 0 && static_cast<size_t>(f.module) < mods.list().size())
+    n.module = mods.list()[f.module].name;
+  return n;
+}
+
+std::vector<report::ThreadInfo> native_only_threads(const StageInputs& in) {
+  std::vector<report::ThreadInfo> threads;
+  const bool crashed = in.core.signal && in.core.signal->signo != 0;
+  for (size_t i = 0; i < in.native.size(); ++i) {
+    report::ThreadInfo t;
+    t.tid = in.native[i].tid;
+    t.crashed = crashed && !in.core.threads.empty() && in.core.threads.front().tid == t.tid;
+    for (const auto& f : in.native[i].frames) t.native_frames.push_back(to_report(f, in.modules));
+    t.unwind_error = in.native[i].error;
+    threads.push_back(std::move(t));
+  }
+  return threads;
+}
+
+void fill_python(report::Report& r, const StageInputs& in, const layout::Layout& layout) {
+  r.python.version = layout.build.version_string;
+  r.python.build = layout.build.debug ? "debug" : "release";
+  r.python.free_threaded = layout.build.free_threaded;
+  r.python.layout_source = std::string(layout::to_string(layout.main_source()));
+  r.python.identified_by = layout.build.identified_by;
+  if (layout.build.python_module >= 0 &&
+      static_cast<size_t>(layout.build.python_module) < in.modules.list().size())
+    r.python.library = in.modules.list()[layout.build.python_module].name;
+  // The python stage replaces this once it lands.
+  r.threads = native_only_threads(in);
+}
+
+bool fill_heap(report::Report&, const StageInputs&, const layout::Layout&) { return false; }
+
+}  // namespace pycore::cli

@@ -1,0 +1,43 @@
+// Shared helpers for tests over the generated corpus: the manifest, running the CLI.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace pycore::test {
+
+struct CorpusEntry {
+  std::string interpreter;  // "pyenv-3.11.7"
+  std::string executable;
+  std::string version;
+  bool debug = false;
+  std::string scenario;
+  std::string core;
+  nlohmann::json truth;
+};
+
+struct Corpus {
+  std::vector<CorpusEntry> ok;
+  std::vector<std::string> skipped;  // "interp/scenario: reason"
+  std::vector<std::string> failed;
+};
+
+// Reads PYCORE_CORPUS_DIR/manifest.json; an absent manifest yields an empty corpus.
+Corpus load_corpus();
+
+struct RunResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+// Runs pycore-analyze with the given arguments (shell-quoted here).
+RunResult run_analyzer(const std::vector<std::string>& args);
+// Runs any command line and captures its output.
+RunResult run_command(const std::string& command);
+
+std::string basename(const std::string& path);
+std::string shell_quote(const std::string& s);
+
+}  // namespace pycore::test
