@@ -172,6 +172,7 @@ Outcome run_pipeline(const Options& o) {
   StageInputs in{*core, *modules, memory, native, o};
   if (!layout) {
     out.exit = worse(out.exit, layout.error().code);
+    out.fatal = layout.error().message;
     out.report.warnings.push_back(layout.error().message);
     out.report.threads = native_only_threads(in);
   } else {

@@ -1,5 +1,8 @@
 #include "stages.hpp"
 
+#include "pycore/python/analyze.hpp"
+#include "source_lines.hpp"
+
 namespace pycore::cli {
 
 report::NativeFrameInfo to_report(const target::NativeFrame& f, const target::Modules& mods) {
@@ -35,8 +38,15 @@ void fill_python(report::Report& r, const StageInputs& in, const layout::Layout&
   if (layout.build.python_module >= 0 &&
       static_cast<size_t>(layout.build.python_module) < in.modules.list().size())
     r.python.library = in.modules.list()[layout.build.python_module].name;
-  // The python stage replaces this once it lands.
-  r.threads = native_only_threads(in);
+  python::PythonOptions po;
+  po.locals = in.options.locals || in.options.format != Format::kText;
+  auto result = python::analyze_python(in.core, in.memory, in.modules, layout, in.native, po);
+  r.threads = std::move(result.threads);
+  for (auto& w : result.warnings) r.warnings.push_back(std::move(w));
+  SourceLines sources(in.options.sysroot);
+  for (auto& t : r.threads)
+    for (auto& f : t.python_frames)
+      if (f.line) f.source_line = sources.line(f.file, *f.line);
 }
 
 bool fill_heap(report::Report&, const StageInputs&, const layout::Layout&) { return false; }
