@@ -34,12 +34,19 @@ int run(int argc, char** argv) {
     return static_cast<int>(out.exit);
   }
   if (out.report.core_path.empty()) return static_cast<int>(out.exit);  // nothing to show
+  if (o.explain_signature) {
+    std::cout << "signature: " << out.report.signature.value_or("(none)") << "\n";
+    for (const auto& f : out.report.signature_frames) std::cout << "  from " << f << "\n";
+    return static_cast<int>(out.exit);
+  }
 
   switch (o.format) {
     case cli::Format::kJson:
       std::cout << report::render_json(out.report, o.pretty_json);
       break;
     case cli::Format::kMarkdown:
+      std::cout << report::render_markdown(out.report);
+      break;
     case cli::Format::kText: {
       report::TextOptions t;
       t.color = o.color.value_or(isatty(STDOUT_FILENO) == 1);

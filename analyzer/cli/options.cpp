@@ -50,6 +50,7 @@ Result<Options> parse_options(int argc, char** argv) {
       ("sysroot", po::value(&o.sysroot), "find the core's files under DIR (like gdb's sysroot)")
       ("debug-dir", po::value(&o.debug_dirs)->composing(),
        "look for separate debug info in DIR instead of /usr/lib/debug (repeatable)")
+      ("explain-signature", "print the crash signature and the frames it was built from")
       ("layout", "print the identified Python build and every resolved offset, then exit")
       ("layout-source", po::value(&o.layout_source),
        "auto | debug-offsets | dwarf | builtin: restrict where offsets come from")
@@ -93,6 +94,7 @@ Result<Options> parse_options(int argc, char** argv) {
   if (no_color) o.color = false;
   else if (force_color) o.color = true;
   o.print_layout = vm.count("layout") > 0;
+  o.explain_signature = vm.count("explain-signature") > 0;
   no_heap = vm.count("no-heap") > 0;
   o.heap = !no_heap;
   no_cache = vm.count("no-cache") > 0;

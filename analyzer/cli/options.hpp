@@ -22,6 +22,7 @@ struct Options {
   bool modules = false;
   std::optional<bool> color;  // unset: colour when stdout is a tty
   bool print_layout = false;
+  bool explain_signature = false;
   std::string layout_source = "auto";  // auto | debug-offsets | dwarf | builtin
   std::string cache_dir;               // "" default, "-" off
   std::string sysroot;

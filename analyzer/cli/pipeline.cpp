@@ -7,6 +7,7 @@
 #include "pycore/layout/describe.hpp"
 #include "pycore/layout/layout.hpp"
 #include "pycore/report/signals.hpp"
+#include "pycore/report/signature.hpp"
 #include "pycore/target/address_space.hpp"
 #include "pycore/target/core_file.hpp"
 #include "pycore/target/modules.hpp"
@@ -56,6 +57,7 @@ void fill_process(report::Report& r, const target::CoreFile& core, const target:
     info.build_id_status = status_text(m.status);
     info.load_address = m.low;
     info.debug_info = m.has_dwarf;
+    info.interpreter = m.is_main;
     r.modules.push_back(std::move(info));
   }
 }
@@ -93,12 +95,17 @@ std::string crash_summary(const report::Report& r) {
   auto crashed = std::find_if(r.threads.begin(), r.threads.end(),
                               [](const auto& t) { return t.crashed; });
   if (crashed == r.threads.end()) return s;
+  const report::NativeFrameInfo* top = nullptr;
   for (const auto& n : crashed->native_frames) {
     if (n.function.empty()) continue;
+    top = &n;
     s += " in " + n.function;
     if (!n.module.empty()) s += " (" + basename(n.module) + ")";
     break;
   }
+  if (const auto& b = r.crash->blame; b && (!top || top->module != b->module))
+    s += " called from " + (b->function.empty() ? std::string("??") : b->function) + " (" +
+         basename(b->module) + ")";
   if (!crashed->python_frames.empty()) {
     const auto& f = crashed->python_frames.front();
     s += fmt::format(" while running Python {} at {}:{}",
@@ -124,13 +131,8 @@ Outcome run_pipeline(const Options& o) {
     return out;
   }
   out.report.core_path = o.core;
-  if (core->truncated) {
-    out.report.warnings.push_back(fmt::format(
-        "{}: the core is truncated ({} bytes missing; written under a core size limit?): "
-        "memory in the missing part is reported as unreadable",
-        o.core, core->missing_bytes));
-    out.exit = worse(out.exit, ExitCode::kCoreTruncated);
-  }
+  // The target stage words the truncation warning; here it only decides the exit code.
+  if (core->truncated) out.exit = worse(out.exit, ExitCode::kCoreTruncated);
   for (const auto& w : core->warnings) out.report.warnings.push_back(w);
 
   target::ModuleOptions mo;
@@ -181,7 +183,15 @@ Outcome run_pipeline(const Options& o) {
       out.exit = worse(out.exit, ExitCode::kFindings);
   }
   order_threads(out.report);
-  if (out.report.crash) out.report.crash->summary = crash_summary(out.report);
+  if (out.report.crash) {
+    out.report.crash->blame = report::find_blame(out.report);
+    out.report.crash->summary = crash_summary(out.report);
+  }
+  if (!out.report.threads.empty()) {
+    auto sig = report::crash_signature(out.report);
+    out.report.signature = sig.text;
+    out.report.signature_frames = sig.frames;
+  }
   out.report.exit_code = static_cast<int>(out.exit);
   return out;
 }

@@ -36,8 +36,11 @@ void fill_python(report::Report& r, const StageInputs& in, const layout::Layout&
   r.python.layout_source = std::string(layout::to_string(layout.main_source()));
   r.python.identified_by = layout.build.identified_by;
   if (layout.build.python_module >= 0 &&
-      static_cast<size_t>(layout.build.python_module) < in.modules.list().size())
+      static_cast<size_t>(layout.build.python_module) < in.modules.list().size()) {
     r.python.library = in.modules.list()[layout.build.python_module].name;
+    for (auto& m : r.modules)
+      if (m.path == r.python.library) m.interpreter = true;
+  }
   python::PythonOptions po;
   po.locals = in.options.locals || in.options.format != Format::kText;
   auto result = python::analyze_python(in.core, in.memory, in.modules, layout, in.native, po);

@@ -35,7 +35,11 @@ json crash_json(const std::optional<CrashInfo>& c) {
           {"code_name", c->code_name},
           {"fault_address", c->fault_address ? json(hex(*c->fault_address)) : json(nullptr)},
           {"thread", c->thread},
-          {"summary", str_or_null(c->summary)}};
+          {"summary", str_or_null(c->summary)},
+          {"blame", c->blame ? json{{"module", c->blame->module},
+                                    {"function", str_or_null(c->blame->function)},
+                                    {"build_id", str_or_null(c->blame->build_id)}}
+                             : json(nullptr)}};
 }
 
 json frame_json(const PythonFrameInfo& f) {
@@ -141,7 +145,8 @@ std::string render_json(const Report& r, bool pretty) {
                        {"build_id", str_or_null(m.build_id)},
                        {"build_id_status", m.build_id_status},
                        {"load_address", hex(m.load_address)},
-                       {"debug_info", m.debug_info}});
+                       {"debug_info", m.debug_info},
+                       {"interpreter", m.interpreter}});
   for (const auto& f : r.findings) findings.push_back(finding_json(f));
   json doc = {{"schema", kJsonSchemaId},
               {"core", r.core_path},
@@ -156,6 +161,7 @@ std::string render_json(const Report& r, bool pretty) {
               {"gc", gc_json(r.gc)},
               {"findings", findings},
               {"signature", opt_str(r.signature)},
+              {"signature_frames", r.signature_frames},
               {"warnings", r.warnings},
               {"exit_code", r.exit_code}};
   // Target memory can hold any bytes; replace invalid UTF-8 instead of throwing.

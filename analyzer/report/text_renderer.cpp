@@ -5,54 +5,10 @@
 #include <string>
 
 #include "pycore/report/render.hpp"
+#include "text_blocks.hpp"
 
 namespace pycore::report {
 namespace {
-
-struct Style {
-  bool on;
-  std::string bold(const std::string& s) const { return on ? "\x1b[1m" + s + "\x1b[0m" : s; }
-  std::string red(const std::string& s) const { return on ? "\x1b[1;31m" + s + "\x1b[0m" : s; }
-  std::string dim(const std::string& s) const { return on ? "\x1b[2m" + s + "\x1b[0m" : s; }
-  std::string cyan(const std::string& s) const { return on ? "\x1b[36m" + s + "\x1b[0m" : s; }
-  std::string yellow(const std::string& s) const {
-    return on ? "\x1b[33m" + s + "\x1b[0m" : s;
-  }
-};
-
-std::string basename(const std::string& path) {
-  auto slash = path.rfind('/');
-  return slash == std::string::npos ? path : path.substr(slash + 1);
-}
-
-std::string native_line(const NativeFrameInfo& n, size_t index, const Style& st) {
-  std::string where = n.function.empty() ? "??" : n.function;
-  std::string text = fmt::format("  #{:<3} {:#018x} {}", index, n.address, st.cyan(where));
-  if (!n.function.empty()) text += fmt::format("+{:#x}", n.offset);
-  if (!n.module.empty()) text += st.dim(" in " + basename(n.module));
-  return text + "\n";
-}
-
-void python_frame_lines(std::string& out, const PythonFrameInfo& f, const TextOptions& o,
-                        const Style& st) {
-  std::string line = f.line ? std::to_string(*f.line) : "?";
-  std::string fn = f.qualname.empty() ? f.function : f.qualname;
-  out += fmt::format("  File \"{}\", line {}, in {}", f.file, line, st.bold(fn));
-  if (f.kind != "function" && !f.kind.empty() && f.kind != "module") out += st.dim(" (" + f.kind + ")");
-  out += "\n";
-  if (o.source_lines && !f.source_line.empty()) out += "    " + f.source_line + "\n";
-  if (o.locals && f.locals_read) {
-    for (const auto& [name, value] : f.locals)
-      out += fmt::format("      {} = {}\n", st.yellow(name), value);
-  }
-}
-
-void traceback_lines(std::string& out, const std::vector<PythonFrameInfo>& innermost_first,
-                     const TextOptions& o, const Style& st) {
-  out += "Traceback (most recent call last):\n";
-  for (auto it = innermost_first.rbegin(); it != innermost_first.rend(); ++it)
-    python_frame_lines(out, *it, o, st);
-}
 
 // Merged view: native frames outermost last as in gdb, with the Python frames each
 // evaluator frame runs listed under it, innermost first.
@@ -60,7 +16,7 @@ void merged_lines(std::string& out, const ThreadInfo& t, const TextOptions& o, c
   size_t py = 0;
   for (size_t i = 0; i < t.native_frames.size(); ++i) {
     const auto& n = t.native_frames[i];
-    out += native_line(n, i, st);
+    out += native_frame_line(n, i, st);
     for (int k = 0; k < n.python_frames_here && py < t.python_frames.size(); ++k, ++py) {
       const auto& f = t.python_frames[py];
       out += fmt::format("        {} {}:{}\n", st.bold(f.qualname.empty() ? f.function : f.qualname),
@@ -70,25 +26,6 @@ void merged_lines(std::string& out, const ThreadInfo& t, const TextOptions& o, c
           out += fmt::format("            {} = {}\n", st.yellow(name), value);
     }
   }
-}
-
-void exception_lines(std::string& out, const ExceptionInfo& e, const Style& st, int depth) {
-  if (depth > 16) return;
-  // Python prints the chain oldest first: cause/context, then the exception itself.
-  if (e.cause) {
-    exception_lines(out, *e.cause, st, depth + 1);
-    out += "\nThe above exception was the direct cause of the following exception:\n\n";
-  } else if (e.context && !e.suppress_context) {
-    exception_lines(out, *e.context, st, depth + 1);
-    out += "\nDuring handling of the above exception, another exception occurred:\n\n";
-  }
-  if (!e.traceback.empty()) {
-    out += "Traceback (most recent call last):\n";
-    for (const auto& t : e.traceback)
-      out += fmt::format("  File \"{}\", line {}, in {}\n", t.file,
-                         t.line ? std::to_string(*t.line) : "?", t.function);
-  }
-  out += st.red(e.type) + (e.message.empty() ? "" : ": " + e.message) + "\n";
 }
 
 std::string thread_title(const ThreadInfo& t, const Style& st) {
@@ -110,23 +47,23 @@ void thread_section(std::string& out, const ThreadInfo& t, const TextOptions& o,
   if (o.native) {
     merged_lines(out, t, o, st);
   } else if (!t.python_frames.empty()) {
-    traceback_lines(out, t.python_frames, o, st);
+    out += traceback_text(t.python_frames, o.source_lines, o.locals, st);
     if (t.crashed) {
       // The crash happened in native code: show the frames above the first evaluator frame.
       std::string top;
       size_t i = 0;
       for (; i < t.native_frames.size() && !t.native_frames[i].is_evaluator && i < 12; ++i)
-        top += native_line(t.native_frames[i], i, st);
+        top += native_frame_line(t.native_frames[i], i, st);
       if (!top.empty()) out += "Native frames above Python:\n" + top;
     }
   } else {
-    for (size_t i = 0; i < t.native_frames.size(); ++i) out += native_line(t.native_frames[i], i, st);
+    for (size_t i = 0; i < t.native_frames.size(); ++i) out += native_frame_line(t.native_frames[i], i, st);
     if (t.native_frames.empty()) out += "  (no frames)\n";
   }
   if (!t.unwind_error.empty()) out += st.dim("  unwinding stopped: " + t.unwind_error) + "\n";
   for (const auto& e : t.exceptions) {
     out += "\n" + st.dim(e.state == "raised" ? "Exception being raised:" : "Exception being handled:") + "\n";
-    exception_lines(out, e, st, 0);
+    out += exception_text(e, st);
     if (!e.note.empty()) out += st.dim("  note: " + e.note) + "\n";
   }
 }

@@ -26,6 +26,14 @@ struct ProcessInfo {
   std::string command_line;
 };
 
+// The native frame nearest the crash outside the interpreter, libc and the loader: the
+// extension module to look at first.
+struct Blame {
+  std::string module;    // path
+  std::string function;  // empty when no symbol covers the frame
+  std::string build_id;
+};
+
 struct CrashInfo {
   int signal = 0;
   std::string signal_name;      // "SIGSEGV"
@@ -35,6 +43,7 @@ struct CrashInfo {
   std::optional<uint64_t> fault_address;
   int64_t thread = 0;           // tid
   std::string summary;          // one sentence
+  std::optional<Blame> blame;
 };
 
 struct NativeFrameInfo {
@@ -94,6 +103,7 @@ struct ThreadInfo {
 
 struct ModuleInfo {
   std::string path;
+  bool interpreter = false;     // the executable or the library that holds the runtime
   std::string build_id;
   std::string build_id_status;  // "match" | "mismatch" | "missing" | "unknown"
   uint64_t load_address = 0;
@@ -151,6 +161,7 @@ struct Report {
   std::optional<GcSummary> gc;
   std::vector<Finding> findings;
   std::optional<std::string> signature;
+  std::vector<std::string> signature_frames;  // what the signature was built from
   std::vector<std::string> warnings;
   int exit_code = 0;
 };

@@ -17,6 +17,10 @@ struct TextOptions {
 
 std::string render_text(const Report& report, const TextOptions& options);
 
+// A bug-report summary to paste into an issue tracker: short enough for a maintainer to
+// read; other threads and the module list folded into <details> blocks.
+std::string render_markdown(const Report& report);
+
 inline constexpr const char* kJsonSchemaId = "pycore-analyze/report/1";
 std::string render_json(const Report& report, bool pretty);
 
