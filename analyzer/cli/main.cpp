@@ -4,6 +4,7 @@
 #include <exception>
 #include <iostream>
 
+#include "batch.hpp"
 #include "options.hpp"
 #include "pipeline.hpp"
 #include "pycore/report/render.hpp"
@@ -26,6 +27,8 @@ int run(int argc, char** argv) {
     std::cout << "pycore-analyze " << PYCORE_VERSION << "\n";
     return 0;
   }
+
+  if (o.batch) return cli::run_batch(o, std::cout, isatty(STDERR_FILENO) == 1);
 
   cli::Outcome out = cli::run_pipeline(o);
   if (!out.fatal.empty()) std::cerr << "pycore-analyze: " << out.fatal << "\n";

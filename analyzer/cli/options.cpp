@@ -25,7 +25,8 @@ constexpr const char* kExitCodes =
     "  6   core truncated: partial report\n"
     "  7   executable does not match the core (build-id): partial report\n"
     "  8   no CPython runtime found in the process: native report only\n"
-    "  70  internal error\n";
+    "  70  internal error\n"
+    "With --batch: the most severe code of all the cores.\n";
 
 }  // namespace
 
@@ -50,6 +51,10 @@ Result<Options> parse_options(int argc, char** argv) {
       ("sysroot", po::value(&o.sysroot), "find the core's files under DIR (like gdb's sysroot)")
       ("debug-dir", po::value(&o.debug_dirs)->composing(),
        "look for separate debug info in DIR instead of /usr/lib/debug (repeatable)")
+      ("batch", "analyse every core given (files or directories); print a table grouped "
+       "by signature, or JSON Lines with --json")
+      ("executable", po::value(&o.executable), "with --batch: the executable of every core")
+      ("jobs,j", po::value(&o.jobs), "with --batch: cores analysed at a time")
       ("explain-signature", "print the crash signature and the frames it was built from")
       ("layout", "print the identified Python build and every resolved offset, then exit")
       ("layout-source", po::value(&o.layout_source),
@@ -103,6 +108,12 @@ Result<Options> parse_options(int argc, char** argv) {
       o.layout_source != "dwarf" && o.layout_source != "builtin")
     return Error{ExitCode::kUsage, "unknown --layout-source '" + o.layout_source + "'"};
 
+  o.batch = vm.count("batch") > 0;
+  if (o.batch) {
+    if (positional.empty()) return Error{ExitCode::kUsage, "--batch needs cores or directories"};
+    o.batch_inputs = positional;
+    return o;
+  }
   if (positional.size() == 1) {
     o.core = positional[0];
   } else if (positional.size() == 2) {

@@ -17,22 +17,6 @@
 namespace pycore::cli {
 namespace {
 
-// The most severe of two exit codes: unusable input beats findings beats success.
-ExitCode worse(ExitCode a, ExitCode b) {
-  auto rank = [](ExitCode c) {
-    switch (c) {
-      case ExitCode::kOk: return 0;
-      case ExitCode::kFindings: return 1;
-      case ExitCode::kNoPython: return 2;
-      case ExitCode::kExecutableMismatch: return 3;
-      case ExitCode::kCoreTruncated: return 4;
-      case ExitCode::kUnsupportedPython: return 5;
-      default: return 6;
-    }
-  };
-  return rank(a) >= rank(b) ? a : b;
-}
-
 std::string status_text(target::BuildIdStatus s) {
   switch (s) {
     case target::BuildIdStatus::kMatch: return "match";
@@ -122,6 +106,22 @@ void order_threads(report::Report& r) {
 
 }  // namespace
 
+ExitCode more_severe(ExitCode a, ExitCode b) {
+  // Unusable input beats an unsupported build beats partial input beats findings.
+  auto rank = [](ExitCode c) {
+    switch (c) {
+      case ExitCode::kOk: return 0;
+      case ExitCode::kFindings: return 1;
+      case ExitCode::kNoPython: return 2;
+      case ExitCode::kExecutableMismatch: return 3;
+      case ExitCode::kCoreTruncated: return 4;
+      case ExitCode::kUnsupportedPython: return 5;
+      default: return 6;
+    }
+  };
+  return rank(a) >= rank(b) ? a : b;
+}
+
 Outcome run_pipeline(const Options& o) {
   Outcome out;
   auto core = target::load_core(o.core);
@@ -132,7 +132,7 @@ Outcome run_pipeline(const Options& o) {
   }
   out.report.core_path = o.core;
   // The target stage words the truncation warning; here it only decides the exit code.
-  if (core->truncated) out.exit = worse(out.exit, ExitCode::kCoreTruncated);
+  if (core->truncated) out.exit = more_severe(out.exit, ExitCode::kCoreTruncated);
   for (const auto& w : core->warnings) out.report.warnings.push_back(w);
 
   target::ModuleOptions mo;
@@ -141,13 +141,13 @@ Outcome run_pipeline(const Options& o) {
   mo.debug_dirs = o.debug_dirs;
   auto modules = target::Modules::load(*core, mo);
   if (!modules) {
-    out.exit = worse(out.exit, modules.error().code);
+    out.exit = more_severe(out.exit, modules.error().code);
     out.fatal = modules.error().message;
     return out;
   }
   for (const auto& w : modules->warnings()) out.report.warnings.push_back(w);
   if (const auto* m = modules->main(); m && m->status == target::BuildIdStatus::kMismatch)
-    out.exit = worse(out.exit, ExitCode::kExecutableMismatch);
+    out.exit = more_severe(out.exit, ExitCode::kExecutableMismatch);
   fill_process(out.report, *core, *modules);
   fill_crash(out.report, *core);
 
@@ -165,7 +165,7 @@ Outcome run_pipeline(const Options& o) {
     if (layout) {
       out.layout_text = layout::describe_layout(*layout);
     } else {
-      out.exit = worse(out.exit, layout.error().code);
+      out.exit = more_severe(out.exit, layout.error().code);
       out.fatal = layout.error().message;
     }
     return out;
@@ -173,14 +173,14 @@ Outcome run_pipeline(const Options& o) {
 
   StageInputs in{*core, *modules, memory, native, o};
   if (!layout) {
-    out.exit = worse(out.exit, layout.error().code);
+    out.exit = more_severe(out.exit, layout.error().code);
     out.fatal = layout.error().message;
     out.report.warnings.push_back(layout.error().message);
     out.report.threads = native_only_threads(in);
   } else {
     fill_python(out.report, in, *layout);
     if (o.heap && fill_heap(out.report, in, *layout))
-      out.exit = worse(out.exit, ExitCode::kFindings);
+      out.exit = more_severe(out.exit, ExitCode::kFindings);
   }
   order_threads(out.report);
   if (out.report.crash) {

@@ -17,4 +17,7 @@ struct Outcome {
 
 Outcome run_pipeline(const Options& options);
 
+// The exit code to report when both apply (docs/usage.md gives the order).
+ExitCode more_severe(ExitCode a, ExitCode b);
+
 }  // namespace pycore::cli
