@@ -78,9 +78,8 @@ class AddressSpace {
   const std::vector<Region>& regions() const { return regions_; }
 
  private:
-  struct Piece;
-  std::vector<Region> regions_;  // sorted by start, non-overlapping
-  std::vector<std::shared_ptr<const MappedFile>> files_;  // keeps file-backed bytes alive
+  std::vector<Region> regions_;                           // sorted by start, non-overlapping
+  std::vector<std::shared_ptr<const MappedFile>> files_;  // keeps the regions' bytes alive
   // Address ranges the process had mapped but whose bytes we do not have, to tell
   // kNotDumped and kTruncated from kUnmapped.
   struct Hole {

@@ -33,7 +33,8 @@ class MappedFile {
   std::string path_;
   const std::byte* data_ = nullptr;
   size_t size_ = 0;
-  std::vector<std::byte> owned_;  // non-empty only for from_memory()
+  std::vector<std::byte> owned_;  // the bytes of from_memory()
+  bool mapped_ = false;           // data_ comes from mmap and must be unmapped
 };
 
 // One PT_LOAD program header. Bytes [vaddr, vaddr + filesz) are in the core file at
@@ -43,8 +44,8 @@ struct Segment {
   uint64_t memsz = 0;
   uint64_t offset = 0;
   uint64_t filesz = 0;
-  uint32_t flags = 0;         // PF_R | PF_W | PF_X
-  uint64_t available = 0;     // bytes of filesz actually present in the (maybe truncated) file
+  uint32_t flags = 0;      // PF_R | PF_W | PF_X
+  uint64_t available = 0;  // bytes of filesz actually present in the (maybe truncated) file
 };
 
 // x86-64 user_regs_struct order, as in NT_PRSTATUS.
@@ -88,16 +89,16 @@ struct ProcessInfo {
 
 struct CoreFile {
   std::shared_ptr<const MappedFile> file;
-  std::vector<Segment> segments;      // sorted by vaddr
-  std::vector<CoreThread> threads;    // NT_PRSTATUS order; the first one took the signal
-  std::optional<SignalInfo> signal;   // NT_SIGINFO
+  std::vector<Segment> segments;     // sorted by vaddr
+  std::vector<CoreThread> threads;   // NT_PRSTATUS order; the first one took the signal
+  std::optional<SignalInfo> signal;  // NT_SIGINFO
   std::vector<std::pair<uint64_t, uint64_t>> auxv;
-  std::vector<FileMapping> mappings;  // NT_FILE, sorted by start
-  std::optional<ProcessInfo> process; // NT_PRPSINFO
-  std::optional<std::string> execfn;  // string at AT_EXECFN, when readable from the core
-  bool truncated = false;             // the file is shorter than its program headers say
-  uint64_t missing_bytes = 0;         // how much is missing when truncated
-  std::vector<std::string> warnings;  // problems that did not stop decoding
+  std::vector<FileMapping> mappings;   // NT_FILE, sorted by start
+  std::optional<ProcessInfo> process;  // NT_PRPSINFO
+  std::optional<std::string> execfn;   // string at AT_EXECFN, when readable from the core
+  bool truncated = false;              // the file is shorter than its program headers say
+  uint64_t missing_bytes = 0;          // how much is missing when truncated
+  std::vector<std::string> warnings;   // problems that did not stop decoding
 
   std::optional<uint64_t> auxv_value(uint64_t type) const;
 };

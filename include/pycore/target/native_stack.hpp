@@ -14,7 +14,8 @@ struct NativeFrame {
   uint64_t pc = 0;          // as unwound (return address for callers)
   bool activation = false;  // pc is exact (innermost frame or a signal frame)
   std::string function;     // demangled symbol, empty when unknown
-  uint64_t offset = 0;      // pc - symbol start (pc-1 for callers, like gdb's lookup)
+  uint64_t offset = 0;      // pc - symbol start; the symbol is looked up at pc-1 for callers
+                            // (like gdb), since a return address may lie past its function
   int module = -1;          // index into Modules::list(), -1 when outside every module
   uint64_t cfa = 0;         // stack pointer value of the frame, when known (0 otherwise)
 };
@@ -26,6 +27,8 @@ struct NativeThread {
   bool truncated = false;           // stopped at the frame limit
 };
 
+// One entry per NT_PRSTATUS thread, in the core's order (the first took the signal); a
+// thread libdwfl cannot unwind keeps one frame, its registers' pc, and says why in `error`.
 std::vector<NativeThread> unwind_all_threads(const CoreFile& core, const Modules& modules,
                                              size_t max_frames = 256);
 

@@ -1,0 +1,204 @@
+// Address -> symbol and name -> symbol, from each module's symbol table as libdwfl reads
+// it (.symtab of the file or of its separate debug file, else .dynsym).
+#include <elf.h>
+#include <cxxabi.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <memory>
+
+#include "modules_impl.hpp"
+
+namespace pycore::target {
+namespace detail {
+namespace {
+
+// How to choose among symbols at one address (aliases): a sized one covers the address
+// for sure; functions over data labels; exported names over local aliases.
+uint8_t preference(const GElf_Sym& sym) {
+  int binding = GELF_ST_BIND(sym.st_info);
+  int type = GELF_ST_TYPE(sym.st_info);
+  uint8_t p = binding == STB_GLOBAL ? 3 : binding == STB_WEAK ? 2 : 1;
+  if (type == STT_FUNC || type == STT_GNU_IFUNC) p += 4;
+  if (sym.st_size > 0) p += 8;
+  return p;
+}
+
+bool is_mangled(std::string_view name) { return name.starts_with("_Z"); }
+
+// libstdc++'s Itanium demangler, not LLVM's: the same names come out, and the analyzer
+// binary stays free of libLLVM, whose loading alone (~40 ms) exceeds the report's budget.
+std::string demangle(const std::string& name) {
+  int status = 0;
+  std::unique_ptr<char, void (*)(void*)> out(
+      abi::__cxa_demangle(name.c_str(), nullptr, nullptr, &status), std::free);
+  return status == 0 && out ? std::string(out.get()) : name;
+}
+
+// Nested symbols are rare; a sized symbol further back than this is not looked for.
+constexpr int kMaxBacktrack = 32;
+
+}  // namespace
+
+std::string clean_symbol_name(const char* raw) {
+  std::string name(raw);
+  // "memcpy@@GLIBC_2.14": the symbol version is linker metadata, not part of the name.
+  if (auto at = name.find('@'); at != std::string::npos && at > 0) name.resize(at);
+  if (is_mangled(name)) return demangle(name);
+  return name;
+}
+
+std::unique_ptr<SymbolTable> read_symbol_table(Dwfl_Module* mod) {
+  auto table = std::make_unique<SymbolTable>();
+  int count = dwfl_module_getsymtab(mod);
+  if (count > 0) table->by_address.reserve(static_cast<size_t>(count));
+  for (int i = 1; i < count; ++i) {
+    GElf_Sym sym;
+    GElf_Addr address = 0;
+    GElf_Word shndx = 0;
+    const char* raw = dwfl_module_getsym_info(mod, i, &sym, &address, &shndx, nullptr, nullptr);
+    if (raw == nullptr || raw[0] == '\0' || shndx == SHN_UNDEF) continue;
+    int type = GELF_ST_TYPE(sym.st_info);
+    if (type != STT_OBJECT && type != STT_FUNC && type != STT_GNU_IFUNC && type != STT_TLS &&
+        type != STT_NOTYPE) {
+      continue;  // sections, files
+    }
+    SymbolTable::Entry entry{address, sym.st_size, raw, preference(sym), type == STT_TLS};
+    if (entry.tls) {
+      // libdwfl relocates every SHF_ALLOC symbol, .tbss included, but a TLS symbol's value
+      // is an offset in the module's TLS block, not an address.
+      entry.address = sym.st_value;
+      table->tls.push_back(entry);
+    } else if (entry.address != 0) {
+      table->by_address.push_back(entry);
+    }
+  }
+  std::sort(table->by_address.begin(), table->by_address.end(), [](const auto& a, const auto& b) {
+    return a.address != b.address ? a.address < b.address : a.preference < b.preference;
+  });
+  return table;
+}
+
+const SymbolTable::Entry* symbol_at(const SymbolTable& table, uint64_t address) {
+  const auto& entries = table.by_address;
+  auto it = std::upper_bound(entries.begin(), entries.end(), address,
+                             [](uint64_t a, const SymbolTable::Entry& e) { return a < e.address; });
+  if (it == entries.begin()) return nullptr;
+  // Walking back from the closest start, ties in preference order, the first symbol that
+  // covers the address is the most specific one.
+  auto closest = std::prev(it);
+  for (int steps = 0; it != entries.begin() && steps < kMaxBacktrack; ++steps) {
+    --it;
+    if (it->size > 0 && address - it->address < it->size) return &*it;
+  }
+  // Nothing sized covers it: a sizeless label right before it (assembly) names it.
+  return closest->size == 0 ? &*closest : nullptr;
+}
+
+namespace {
+
+void keep_better(std::unordered_map<std::string_view, const SymbolTable::Entry*>& index,
+                 std::string_view key, const SymbolTable::Entry& entry) {
+  auto [it, inserted] = index.try_emplace(key, &entry);
+  // Several statics may share a name (one per source file): prefer an exported one.
+  if (!inserted && entry.preference > it->second->preference) it->second = &entry;
+}
+
+template <class Fn>
+void for_each_entry(const SymbolTable& table, Fn&& fn) {
+  for (const auto& entry : table.by_address) fn(entry);
+  for (const auto& entry : table.tls) fn(entry);
+}
+
+}  // namespace
+
+const SymbolTable::Entry* symbol_named(SymbolTable& table, std::string_view name) {
+  if (!table.name_index_built) {
+    table.by_name.reserve(table.by_address.size() + table.tls.size());
+    for_each_entry(table, [&](const SymbolTable::Entry& entry) {
+      std::string_view key = entry.raw;
+      if (auto at = key.find('@'); at != std::string_view::npos && at > 0) key = key.substr(0, at);
+      keep_better(table.by_name, key, entry);
+      if (auto lto = key.find(".lto_priv."); lto != std::string_view::npos && lto > 0) {
+        keep_better(table.by_lto_base, key.substr(0, lto), entry);
+      }
+    });
+    table.name_index_built = true;
+  }
+  if (auto it = table.by_name.find(name); it != table.by_name.end()) return it->second;
+  if (auto it = table.by_lto_base.find(name); it != table.by_lto_base.end()) return it->second;
+  bool looks_cpp =
+      name.find("::") != std::string_view::npos || name.find('(') != std::string_view::npos;
+  if (!looks_cpp) return nullptr;
+  if (!table.demangled_index_built) {
+    for_each_entry(table, [&](const SymbolTable::Entry& entry) {
+      if (!is_mangled(entry.raw)) return;
+      table.demangled.push_back(std::make_unique<std::string>(clean_symbol_name(entry.raw)));
+      keep_better(table.by_demangled, *table.demangled.back(), entry);
+    });
+    table.demangled_index_built = true;
+  }
+  auto it = table.by_demangled.find(name);
+  return it == table.by_demangled.end() ? nullptr : it->second;
+}
+
+}  // namespace detail
+
+namespace {
+
+SymbolTable* symbols_of(Modules::Impl& impl, size_t i) {
+  if (impl.files[i]->status == BuildIdStatus::kMismatch) return nullptr;  // never trusted
+  auto& table = impl.symbols[i];
+  if (!table) table = detail::read_symbol_table(impl.handles[i]);
+  return table.get();
+}
+
+}  // namespace
+
+std::optional<Symbol> Modules::symbolize(uint64_t address) const {
+  int i = index_of(address);
+  if (i < 0) return std::nullopt;
+  SymbolTable* table = symbols_of(*impl_, static_cast<size_t>(i));
+  if (table == nullptr) return std::nullopt;
+  const auto* entry = detail::symbol_at(*table, address);
+  if (entry == nullptr) return std::nullopt;
+  Symbol s;
+  s.name = detail::clean_symbol_name(entry->raw);
+  s.address = entry->address;
+  s.offset = address - entry->address;
+  s.size = entry->size;
+  s.module = i;
+  return s;
+}
+
+std::optional<Symbol> Modules::find_symbol(std::string_view name, int module) const {
+  auto search = [&](size_t i) -> std::optional<Symbol> {
+    SymbolTable* table = symbols_of(*impl_, i);
+    const auto* entry = table ? detail::symbol_named(*table, name) : nullptr;
+    if (entry == nullptr) return std::nullopt;
+    Symbol s;
+    s.name = detail::clean_symbol_name(entry->raw);
+    s.address = entry->address;
+    s.size = entry->size;
+    s.module = static_cast<int>(i);
+    s.tls = entry->tls;
+    return s;
+  };
+  size_t n = impl_->modules.size();
+  if (module >= 0) {
+    if (static_cast<size_t>(module) >= n) return std::nullopt;
+    return search(static_cast<size_t>(module));
+  }
+  for (size_t i = 0; i < n; ++i) {
+    if (impl_->modules[i].is_main) {
+      if (auto s = search(i)) return s;
+    }
+  }
+  for (size_t i = 0; i < n; ++i) {
+    if (impl_->modules[i].is_main) continue;
+    if (auto s = search(i)) return s;
+  }
+  return std::nullopt;
+}
+
+}  // namespace pycore::target
