@@ -1,5 +1,8 @@
 #include "stages.hpp"
 
+#include <algorithm>
+
+#include "pycore/heap/analyze.hpp"
 #include "pycore/python/analyze.hpp"
 #include "source_lines.hpp"
 
@@ -52,6 +55,17 @@ void fill_python(report::Report& r, const StageInputs& in, const layout::Layout&
       if (f.line) f.source_line = sources.line(f.file, *f.line);
 }
 
-bool fill_heap(report::Report&, const StageInputs&, const layout::Layout&) { return false; }
+bool fill_heap(report::Report& r, const StageInputs& in, const layout::Layout& layout) {
+  heap::HeapOptions ho;
+  ho.max_objects = in.options.max_objects;
+  ho.timeout_seconds = in.options.timeout_seconds;
+  auto result = heap::analyze_heap(in.memory, layout, ho);
+  r.gc = std::move(result.summary);
+  r.findings = std::move(result.findings);
+  r.heap_headline = std::move(result.headline);
+  for (auto& w : result.warnings) r.warnings.push_back(std::move(w));
+  return std::any_of(r.findings.begin(), r.findings.end(),
+                     [](const auto& f) { return f.severity == "error"; });
+}
 
 }  // namespace pycore::cli

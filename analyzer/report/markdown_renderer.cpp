@@ -129,8 +129,7 @@ std::string render_markdown(const Report& r) {
                          : r.crash ? r.crash->signal_name
                                    : "Snapshot of a live Python process";
   out += "### " + headline + "\n\n";
-  if (!r.findings.empty() && r.findings.front().severity == "error")
-    out += "**" + r.findings.front().message + "**\n\n";
+  if (!r.heap_headline.empty()) out += "**" + r.heap_headline + "**\n\n";
   environment(out, r);
 
   const ThreadInfo* crashed = crashed_thread(r);

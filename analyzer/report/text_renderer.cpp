@@ -94,6 +94,7 @@ std::string render_text(const Report& r, const TextOptions& o) {
   } else {
     out += st.bold("Signal:   ") + "none (snapshot of a live process)\n";
   }
+  if (!r.heap_headline.empty()) out += st.bold("Heap:     ") + st.red(r.heap_headline) + "\n";
   for (const auto& w : r.warnings) out += st.yellow("warning: ") + w + "\n";
 
   for (const auto& t : r.threads) thread_section(out, t, o, st);

@@ -159,7 +159,8 @@ struct Report {
   std::vector<ThreadInfo> threads; // the crashing thread first
   std::vector<ModuleInfo> modules;
   std::optional<GcSummary> gc;
-  std::vector<Finding> findings;
+  std::vector<Finding> findings;   // most severe first
+  std::string heap_headline;       // the most severe finding in one sentence
   std::optional<std::string> signature;
   std::vector<std::string> signature_frames;  // what the signature was built from
   std::vector<std::string> warnings;

@@ -1,0 +1,151 @@
+#include "pycore/heap/analyze.hpp"
+
+#include <fmt/format.h>
+#include <sys/mman.h>
+
+#include <chrono>
+
+#include "checks.hpp"
+#include "describe.hpp"
+#include "graph_build.hpp"
+#include "pycore/heap/gc_lists.hpp"
+#include "pycore/heap/memory.hpp"
+#include "pycore/heap/pymalloc.hpp"
+#include "pycore/python/objects.hpp"
+#include "roots.hpp"
+#include "summary.hpp"
+
+namespace pycore::heap {
+
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+// The main interpreter owns the allocator state (3.12+): _PyRuntime.interpreters.main, or
+// the last interpreter of the list (the first one created).
+uint64_t main_interpreter(const Memory& m, const layout::Layout& l,
+                          const std::vector<uint64_t>& interpreters) {
+  if (l.roots.runtime != 0 && l.has(layout::F::runtime_interpreters_main))
+    if (auto p = m.u64(l.roots.runtime +
+                       static_cast<uint64_t>(l.off(layout::F::runtime_interpreters_main)));
+        p && *p)
+      return *p;
+  return interpreters.empty() ? 0 : interpreters.back();
+}
+
+// Maps the core's pages into our page tables up front, in one pass per region (like reading
+// the file once). The graph is built by prefetching far-apart reads; a prefetch of a page
+// that is not mapped yet is dropped, and the demand fault then costs a kernel entry each.
+void populate(const target::AddressSpace& space) {
+#ifdef MADV_POPULATE_READ
+  constexpr int kPopulateRead = MADV_POPULATE_READ;
+#else
+  constexpr int kPopulateRead = 22;  // Linux 5.14+
+#endif
+  const uintptr_t page = 4096;
+  for (const target::Region& r : space.regions()) {
+    if (r.origin != target::Origin::kCore || r.bytes.empty()) continue;
+    auto begin = reinterpret_cast<uintptr_t>(r.bytes.data()) & ~(page - 1);
+    auto end = reinterpret_cast<uintptr_t>(r.bytes.data() + r.bytes.size());
+    madvise(reinterpret_cast<void*>(begin), end - begin, kPopulateRead);  // a hint
+  }
+}
+
+}  // namespace
+
+HeapResult analyze_heap(const target::AddressSpace& space, const layout::Layout& layout,
+                        const HeapOptions& options) {
+  HeapResult result;
+  const Clock::time_point start = Clock::now();
+  auto progress = [&](double f) {
+    if (options.progress) options.progress(f);
+  };
+  if (layout.build.free_threaded) {
+    result.warnings.push_back(
+        "heap: free-threaded builds keep no GC lists (objects live in mimalloc heaps); the heap "
+        "was not analysed");
+    return result;
+  }
+  const Memory memory(space);
+  populate(space);
+  result.stats.seconds_populate = seconds_since(start);
+
+  // ---- the GC lists
+  const Clock::time_point walk_start = Clock::now();
+  const GcHeadCodec codec = GcHeadCodec::from(layout);
+  const GcListsLocation lists = locate_gc_lists(memory, layout);
+  for (const auto& n : lists.notes) result.warnings.push_back("heap: " + n);
+  GcWalkLimits limits;
+  limits.max_objects = options.max_objects;
+  GcWalk walk = walk_gc_lists(memory, codec, lists.lists, limits);
+  for (const auto& n : walk.notes) result.warnings.push_back("heap: " + n);
+  result.stats.seconds_walk = seconds_since(walk_start);
+  progress(0.05);
+
+  // ---- the graph
+  const Clock::time_point graph_start = Clock::now();
+  python::ObjectReader reader(space, layout);
+  TypeTable types(reader, layout);
+  const Offsets offsets(layout);
+  const Pymalloc pymalloc =
+      Pymalloc::locate(memory, layout, main_interpreter(memory, layout, lists.interpreters));
+  if (!pymalloc.available())
+    result.warnings.push_back(
+        "heap: pymalloc state unknown (" + pymalloc.unavailable_reason() +
+        "); freed objects are recognised only by their header (refcount 0, debug fill bytes)");
+  const RefcountRules rules{layout.models.refcounts == layout::RefcountModel::kImmortal};
+  BuildInputs inputs{memory, layout, offsets, types, pymalloc, rules};
+  BuildOptions build_options;
+  build_options.threads = options.threads;
+  const Clock::time_point deadline =
+      start + std::chrono::duration_cast<Clock::duration>(
+                  std::chrono::duration<double>(options.timeout_seconds));
+  if (options.timeout_seconds > 0)
+    build_options.should_stop = [deadline] { return Clock::now() > deadline; };
+  build_options.progress = [&](double f) { progress(0.05 + 0.85 * f); };
+  BuildResult built = build_graph(inputs, walk, build_options);
+  for (const auto& n : built.notes) result.warnings.push_back("heap: " + n);
+  ObjectGraph& graph = built.graph;
+
+  const RootSet roots = collect_roots(memory, layout, lists.interpreters, graph.index);
+  for (const auto& n : roots.notes) result.warnings.push_back("heap: " + n);
+  for (uint64_t r : roots.objects)
+    if (uint32_t i = graph.index.find(r); i != kNoObject) graph.flags[i] |= kRoot;
+  result.stats.seconds_graph = seconds_since(graph_start);
+
+  // ---- checks
+  const Clock::time_point checks_start = Clock::now();
+  const VisitContext visit{memory, offsets, types, &graph.index, build_options.max_items};
+  const Describer describe{memory, reader, types, graph, visit};
+  CheckOptions check_options;
+  check_options.leak_min_count = options.leak_min_count;
+  check_options.leak_min_count_builtin = options.leak_min_count_builtin;
+  check_options.max_parents = options.max_parents;
+  check_options.max_findings_per_check = options.max_findings_per_check;
+  CheckResult checked = run_checks(
+      CheckInputs{graph, types, built, lists, walk, codec, describe, rules}, check_options);
+  result.findings = std::move(checked.findings);
+  for (auto& w : checked.warnings) result.warnings.push_back("heap: " + w);
+  result.headline = headline(result.findings);
+  result.summary = summarize(built, types);
+  result.stats.seconds_checks = seconds_since(checks_start);
+
+  result.stats.objects = graph.gc_count;
+  result.stats.aux_objects = graph.size_objects() - graph.gc_count;
+  result.stats.edges = graph.edge_target.size();
+  for (uint32_t e : graph.edge_target)
+    if (e & kConservativeEdge) ++result.stats.conservative_edges;
+  result.stats.types = types.size();
+  result.stats.graph_bytes = graph.memory_bytes();
+  result.stats.seconds_index = built.seconds.index;
+  result.stats.seconds_headers = built.seconds.headers;
+  result.stats.seconds_referents = built.seconds.referents;
+  progress(1.0);
+  return result;
+}
+
+}  // namespace pycore::heap

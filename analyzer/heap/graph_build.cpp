@@ -1,0 +1,368 @@
+#include "graph_build.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <bit>
+#include <chrono>
+#include <cstring>
+#include <thread>
+#include <unordered_set>
+
+namespace pycore::heap {
+
+namespace {
+
+constexpr size_t kPollEvery = 1u << 14;  // objects between stop/progress polls
+constexpr size_t kMinObjectsPerThread = 100'000;
+
+// One worker's share of the referent pass: a contiguous range of object numbers.
+struct Chunk {
+  uint32_t lo = 0, hi = 0;
+  BigVector<uint32_t> counts;  // edges kept per object
+  BigVector<uint32_t> targets;
+  std::vector<Problem> problems;
+  std::vector<uint64_t> aux;  // code objects and static types met as referents
+  std::atomic<size_t> done{0};
+  bool stopped = false;
+};
+
+// Objects are visited in address order (the hardware prefetcher follows); the storage they
+// point to (item arrays, dict keys) is elsewhere, so it is fetched a few objects ahead.
+constexpr uint32_t kPrefetchStorage = 8;
+
+// The separately allocated storage of the common containers; reading the pointer to it is
+// as safe as any Memory read.
+void prefetch_storage(const Memory& m, const Offsets& o, const HeapType& t, uint64_t obj) {
+  auto pointer_at = [&](int64_t off) -> uint64_t {
+    if (off < 0) return 0;
+    const std::byte* p = m.at(obj + static_cast<uint64_t>(off), 8);
+    if (p == nullptr) return 0;
+    uint64_t v;
+    std::memcpy(&v, p, 8);
+    return v;
+  };
+  uint64_t storage = 0;
+  switch (t.shape) {
+    case Shape::kList:
+      storage = pointer_at(o.list_item);
+      break;
+    case Shape::kDict:
+      storage = pointer_at(o.dict_keys);
+      break;
+    default:
+      break;
+  }
+  if (storage == 0 && t.managed_dict) storage = pointer_at(-o.gc_head - 8) & ~uint64_t{1};
+  if (storage != 0) {
+    __builtin_prefetch(reinterpret_cast<const void*>(storage));
+    __builtin_prefetch(reinterpret_cast<const void*>(storage + 64));
+  }
+}
+
+void visit_chunk(const BuildInputs& in, ObjectGraph& g, Chunk& c, const BuildOptions& options,
+                 bool is_main, const std::function<void()>& poll_main) {
+  Memory memory = in.memory;  // own region cache
+  ExternalChecker checker(memory, in.offsets, in.types, in.pymalloc, in.rules);
+  VisitContext ctx{memory, in.offsets, in.types, &g.index, options.max_items};
+  c.counts.assign(c.hi - c.lo, 0);
+  // Untouched capacity costs address space only; chunk 0's buffer takes every chunk's edges.
+  c.targets.reserve(c.lo == 0 ? size_t{8} * g.gc_count : size_t{4} * (c.hi - c.lo));
+  GraphSink sink(g.index, checker, c.targets, c.problems, c.aux, &c.counts, c.lo);
+  for (uint32_t i = c.lo; i < c.hi; ++i) {
+    if ((i - c.lo) % kPollEvery == 0) {
+      c.done.store(i - c.lo, std::memory_order_relaxed);
+      if (is_main) poll_main();
+      if (options.should_stop && options.should_stop()) {
+        c.stopped = true;
+        break;
+      }
+    }
+    if (i + kPrefetchStorage < c.hi)
+      prefetch_storage(memory, in.offsets, in.types[g.type[i + kPrefetchStorage]],
+                       g.address[i + kPrefetchStorage]);
+    if (g.flags[i] & kHeaderUnreadable) continue;
+    const HeapType& t = in.types[g.type[i]];
+    if (!t.valid) continue;
+    sink.begin(i);
+    visit_referents(ctx, g.address[i], t, sink);
+    if (sink.saw_conservative()) g.flags[i] |= kConservativeSource;
+  }
+  c.done.store(c.hi - c.lo, std::memory_order_relaxed);
+}
+
+// Object numbers in ascending address order: an LSD radix sort (15-bit digits over the
+// address bits that vary), linear in the object count.
+BigVector<uint32_t> address_order(const BigVector<uint64_t>& addresses) {
+  const size_t n = addresses.size();
+  BigVector<uint32_t> order(n), scratch(n);
+  if (n == 0) return order;
+  uint64_t lo = UINT64_MAX, hi = 0;
+  for (uint64_t a : addresses) {
+    lo = std::min(lo, a);
+    hi = std::max(hi, a);
+  }
+  // Objects are 8-aligned: the low three bits never decide the order of two objects.
+  const int bits = 64 - std::countl_zero((hi - lo) >> 3);
+  constexpr int kDigit = 15;
+  for (uint32_t i = 0; i < n; ++i) order[i] = i;
+  std::vector<uint32_t> count(size_t{1} << kDigit);
+  for (int shift = 0; shift < bits; shift += kDigit) {
+    std::fill(count.begin(), count.end(), 0);
+    auto digit = [&](uint32_t i) {
+      return (((addresses[i] - lo) >> 3) >> shift) & ((1u << kDigit) - 1);
+    };
+    for (uint32_t i : order) ++count[digit(i)];
+    uint32_t sum = 0;
+    for (uint32_t& c : count) {
+      uint32_t here = c;
+      c = sum;
+      sum += here;
+    }
+    for (uint32_t i : order) scratch[count[digit(i)]++] = i;
+    order.swap(scratch);
+  }
+  return order;
+}
+
+}  // namespace
+
+void tally(BuildResult& out, uint32_t type, uint8_t generation, uint64_t bytes) {
+  if (out.by_type.size() <= type) out.by_type.resize(type + 1);
+  ++out.by_type[type].objects;
+  out.by_type[type].bytes += bytes;
+  if (generation < out.by_generation.size()) {
+    ++out.by_generation[generation].objects;
+    out.by_generation[generation].bytes += bytes;
+  }
+}
+
+uint32_t allocation_size(const BuildInputs& in, uint64_t obj, const HeapType& t,
+                         std::optional<int64_t> ob_size) {
+  if (!t.valid || t.basicsize <= 0) return 0;
+  int64_t size = t.basicsize;
+  if (t.itemsize != 0) {
+    if (!ob_size) ob_size = in.memory.i64(obj + static_cast<uint64_t>(in.offsets.ob_size));
+    // Some var-sized types keep no count at ob_size (generators, 3.11+ frames): a word
+    // that is no plausible count is ignored.
+    const int64_t n = ob_size ? (*ob_size < 0 ? -*ob_size : *ob_size) : 0;
+    if (n <= (int64_t{1} << 24)) size += n * t.itemsize;
+  }
+  size = (size + 7) & ~int64_t{7};
+  size += in.offsets.gc_head;
+  if (t.managed_dict) size += 16;  // 3.11+ pre-header: dict and values/weakref pointers
+  return static_cast<uint32_t>(std::min<int64_t>(size, UINT32_MAX));
+}
+
+BuildResult build_graph(const BuildInputs& in, GcWalk& walk, const BuildOptions& options) {
+  BuildResult out;
+  ObjectGraph& g = out.graph;
+  auto T0 = std::chrono::steady_clock::now();
+  auto lap = [&](double& slot) {
+    auto now = std::chrono::steady_clock::now();
+    slot = std::chrono::duration<double>(now - T0).count();
+    T0 = now;
+  };
+  auto progress = [&](double f) {
+    if (options.progress) options.progress(f);
+  };
+
+  // ---- numbering (address order) and the address index
+  {
+    BigVector<uint32_t> order = address_order(walk.objects);
+    size_t repeats = 0, misaligned = 0;
+    g.address.reserve(order.size());
+    g.generation.reserve(order.size());
+    for (uint32_t k : order) {
+      const uint64_t a = walk.objects[k];
+      if ((a & 7) != 0) {  // a broken list, already reported by the walk
+        ++misaligned;
+        continue;
+      }
+      if (!g.address.empty() && g.address.back() == a) {  // on two lists
+        ++repeats;
+        continue;
+      }
+      g.address.push_back(a);
+      g.generation.push_back(walk.generation[k]);
+    }
+    if (repeats != 0)
+      out.notes.push_back(fmt::format("{} objects were found on more than one GC list", repeats));
+    if (misaligned != 0)
+      out.notes.push_back(fmt::format("{} misaligned GC list nodes were ignored", misaligned));
+    BigVector<uint64_t>().swap(walk.objects);
+    BigVector<uint8_t>().swap(walk.generation);
+  }
+  g.gc_count = static_cast<uint32_t>(g.address.size());
+  const size_t n = g.gc_count;
+  g.flags.assign(n, 0);
+  g.index.build(g.address.data(), n);
+  lap(out.seconds.index);
+
+  // ---- headers, types, sizes (single pass in address order: a sweep through the core;
+  // interning types is not thread-safe)
+  g.refcount.resize(n);
+  g.type.resize(n);
+  {
+    ExternalChecker checker(in.memory, in.offsets, in.types, in.pymalloc, in.rules);
+    uint64_t last_type = 0;
+    uint32_t last_index = UINT32_MAX;
+    for (size_t i = 0; i < n; ++i) {
+      if (i % kPollEvery == 0) progress(0.2 * static_cast<double>(i) / static_cast<double>(n));
+      const uint64_t obj = g.address[i];
+      auto rc = in.memory.i64(obj + static_cast<uint64_t>(in.offsets.refcnt));
+      auto tp = in.memory.u64(obj + static_cast<uint64_t>(in.offsets.type));
+      if (!rc || !tp) {
+        g.flags[i] |= kHeaderUnreadable;
+        g.type[i] = in.types.intern(0);
+        out.header_problems.push_back({static_cast<uint32_t>(i), Verdict::kUnmapped});
+        continue;
+      }
+      g.refcount[i] = *rc;
+      if (*tp != last_type || last_index == UINT32_MAX) {
+        last_type = *tp;
+        last_index = in.types.intern(*tp);
+      }
+      g.type[i] = last_index;
+      const HeapType& t = in.types[last_index];
+      tally(out, last_index, g.generation[i], allocation_size(in, obj, t));
+      Verdict v = checker.check_header(obj, *rc, t);
+      if (v != Verdict::kOk) out.header_problems.push_back({static_cast<uint32_t>(i), v});
+    }
+  }
+  lap(out.seconds.headers);
+  in.types.freeze();
+  progress(0.2);
+
+  // ---- referents, in contiguous chunks
+  unsigned threads = std::max(
+      1u, std::min<unsigned>(options.threads, static_cast<unsigned>(n / kMinObjectsPerThread) + 1));
+  std::vector<Chunk> chunks(threads);
+  for (unsigned t = 0; t < threads; ++t) {
+    chunks[t].lo = static_cast<uint32_t>(n * t / threads);
+    chunks[t].hi = static_cast<uint32_t>(n * (t + 1) / threads);
+  }
+  auto poll_main = [&] {
+    size_t done = 0;
+    for (const Chunk& c : chunks) done += c.done.load(std::memory_order_relaxed);
+    progress(0.2 + 0.7 * static_cast<double>(done) / static_cast<double>(std::max<size_t>(n, 1)));
+  };
+  {
+    std::vector<std::thread> workers;
+    for (unsigned t = 1; t < threads; ++t)
+      workers.emplace_back([&, t] { visit_chunk(in, g, chunks[t], options, false, poll_main); });
+    visit_chunk(in, g, chunks[0], options, true, poll_main);
+    for (auto& w : workers) w.join();
+  }
+
+  lap(out.seconds.referents);
+  // ---- merge the chunks into CSR arrays. Chunk 0 reserved room for every edge, so the
+  // others append to it in place instead of all being copied once more.
+  size_t total_edges = 0;
+  for (const Chunk& c : chunks) total_edges += c.targets.size();
+  if (total_edges >= (uint64_t{1} << 31)) out.notes.push_back("more than 2^31 edges: truncated");
+  g.edge_begin.resize(n + 1);
+  g.edge_target = std::move(chunks[0].targets);
+  g.edge_target.reserve(total_edges);
+  std::vector<uint64_t> aux_candidates;
+  uint32_t at = 0;
+  for (size_t k = 0; k < chunks.size(); ++k) {
+    Chunk& c = chunks[k];
+    for (uint32_t i = c.lo; i < c.hi; ++i) {
+      g.edge_begin[i] = at;
+      at += c.counts[i - c.lo];
+    }
+    if (k > 0) g.edge_target.insert(g.edge_target.end(), c.targets.begin(), c.targets.end());
+    out.problems.insert(out.problems.end(), c.problems.begin(), c.problems.end());
+    aux_candidates.insert(aux_candidates.end(), c.aux.begin(), c.aux.end());
+    if (c.stopped) out.complete = false;
+    BigVector<uint32_t>().swap(c.targets);
+    BigVector<uint32_t>().swap(c.counts);
+  }
+  g.edge_begin[n] = static_cast<uint32_t>(g.edge_target.size());
+  if (!out.complete)
+    out.notes.push_back("stopped before every object's referents were computed (time limit)");
+  lap(out.seconds.merge);
+  // ---- pointers whose type was new to the table: check them now that we may intern
+  {
+    ExternalChecker checker(in.memory, in.offsets, in.types, in.pymalloc, in.rules);
+    std::vector<Problem> kept;
+    for (Problem& p : out.problems) {
+      if (p.verdict == Verdict::kDeferred) {
+        if (auto tp = in.memory.u64(p.target + static_cast<uint64_t>(in.offsets.type)))
+          in.types.intern(*tp);
+        p.verdict = checker.check_uncached(p.target);
+        if (p.verdict == Verdict::kCode || p.verdict == Verdict::kTypeObject)
+          aux_candidates.push_back(p.target);
+        if (!is_error(p.verdict)) continue;
+      }
+      kept.push_back(p);
+    }
+    out.problems = std::move(kept);
+  }
+
+  // ---- auxiliary sources: static types we met, then code objects and static types met
+  // as referents; their own referents may name more (nested code objects in co_consts).
+  for (size_t i = 0; i < in.types.size(); ++i) {
+    const HeapType& t = in.types[static_cast<uint32_t>(i)];
+    if (t.valid && !t.heap && t.address != 0) aux_candidates.push_back(t.address);
+  }
+  {
+    std::unordered_set<uint64_t> seen;
+    ExternalChecker checker(in.memory, in.offsets, in.types, in.pymalloc, in.rules);
+    VisitContext ctx{in.memory, in.offsets, in.types, &g.index, options.max_items};
+    std::vector<uint64_t> more;
+    GraphSink sink(g.index, checker, g.edge_target, out.problems, more);
+    size_t next = 0;
+    while (next < aux_candidates.size()) {
+      uint64_t p = aux_candidates[next++];
+      if (g.index.find(p) != kNoObject || !seen.insert(p).second) continue;
+      if (seen.size() > options.max_aux) {
+        out.notes.push_back(
+            fmt::format("stopped after {} untracked sources (limit)", options.max_aux));
+        break;
+      }
+      auto rc = in.memory.i64(p + static_cast<uint64_t>(in.offsets.refcnt));
+      auto tp = in.memory.u64(p + static_cast<uint64_t>(in.offsets.type));
+      if (!rc || !tp) continue;
+      uint32_t ti = in.types.intern(*tp);
+      if (!in.types[ti].valid) continue;
+      const uint32_t number = static_cast<uint32_t>(g.address.size());
+      g.address.push_back(p);
+      g.refcount.push_back(*rc);
+      g.type.push_back(ti);
+      g.generation.push_back(kAuxGeneration);
+      g.flags.push_back(0);
+      sink.begin(number);
+      visit_referents(ctx, p, in.types[ti], sink);
+      g.edge_begin.push_back(static_cast<uint32_t>(g.edge_target.size()));
+      aux_candidates.insert(aux_candidates.end(), more.begin(), more.end());
+      more.clear();
+    }
+  }
+
+  lap(out.seconds.aux);
+  // ---- in-degrees of tracked objects
+  g.in_exact.assign(n, 0);
+  g.in_any.assign(n, 0);
+  constexpr size_t kAhead = 16;  // random increments: prefetch a few edges ahead
+  const size_t edges = g.edge_target.size();
+  for (size_t k = 0; k < edges; ++k) {
+    if (k + kAhead < edges) {
+      uint32_t ahead = g.edge_target[k + kAhead] & ~kConservativeEdge;
+      if (ahead < n) {
+        __builtin_prefetch(&g.in_exact[ahead], 1);
+      }
+    }
+    uint32_t e = g.edge_target[k];
+    uint32_t t = e & ~kConservativeEdge;
+    if (t >= n) continue;
+    g.in_any[t] = 1;
+    if ((e & kConservativeEdge) == 0) ++g.in_exact[t];
+  }
+  lap(out.seconds.in_degree);
+  progress(1.0);
+  return out;
+}
+
+}  // namespace pycore::heap

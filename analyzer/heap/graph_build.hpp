@@ -1,0 +1,70 @@
+// Builds the object graph from the GC lists: headers and types first (one pass), then the
+// referents of every object (split across threads), then the auxiliary sources (code
+// objects and static types reached from tracked objects), then in-degrees.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "graph.hpp"
+#include "graph_sinks.hpp"
+#include "object_check.hpp"
+#include "pycore/heap/gc_lists.hpp"
+#include "pycore/heap/memory.hpp"
+#include "pycore/heap/pymalloc.hpp"
+#include "referents.hpp"
+#include "types.hpp"
+
+namespace pycore::heap {
+
+struct BuildOptions {
+  unsigned threads = 2;
+  uint64_t max_items = 1u << 26;         // per container
+  size_t max_aux = 4'000'000;            // auxiliary sources (code objects, static types)
+  std::function<bool()> should_stop;     // polled; true ends the build early
+  std::function<void(double)> progress;  // 0..1 within this build
+};
+
+struct HeaderProblem {
+  uint32_t object = 0;
+  Verdict verdict = Verdict::kOk;
+};
+
+struct BuildResult {
+  ObjectGraph graph;
+  std::vector<Problem> problems;               // pointers that lead nowhere live
+  std::vector<HeaderProblem> header_problems;  // tracked objects whose header is wrong
+  std::vector<std::string> notes;
+  bool complete = true;  // every object's referents were computed
+  struct Tally {
+    int64_t objects = 0, bytes = 0;
+  };
+  std::vector<Tally> by_type;            // tracked objects per TypeTable index
+  std::array<Tally, 4> by_generation{};  // generations 0-2 and permanent
+  struct Seconds {
+    double index = 0, headers = 0, referents = 0, merge = 0, aux = 0, in_degree = 0;
+  } seconds;
+};
+
+struct BuildInputs {
+  const Memory& memory;
+  const layout::Layout& layout;
+  const Offsets& offsets;
+  TypeTable& types;
+  const Pymalloc& pymalloc;
+  RefcountRules rules;
+};
+
+// Takes (moves out) walk.objects and walk.generation; the rest of `walk` stays.
+BuildResult build_graph(const BuildInputs& in, GcWalk& walk, const BuildOptions& options);
+
+// Allocation size of a tracked object: its basic and item sizes, GC head, 3.11+ pre-header.
+// `ob_size` when already read; read from memory otherwise.
+uint32_t allocation_size(const BuildInputs& in, uint64_t obj, const HeapType& t,
+                         std::optional<int64_t> ob_size = std::nullopt);
+
+}  // namespace pycore::heap

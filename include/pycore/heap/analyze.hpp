@@ -1,0 +1,52 @@
+// The heap stage's entry point: enumerate the GC object graph of a crashed CPython and
+// name corrupted objects with the containers that point at them, in the spirit of the
+// collector's update_refs/subtract_refs/visit_decref. Checks are described in
+// docs/checks.md.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "pycore/layout/layout.hpp"
+#include "pycore/report/model.hpp"
+#include "pycore/target/address_space.hpp"
+
+namespace pycore::heap {
+
+struct HeapOptions {
+  size_t max_objects = 50'000'000;       // GC-tracked objects walked; the rest is not seen
+  double timeout_seconds = 0;            // 0: no limit; else referent computation stops there
+  std::function<void(double)> progress;  // 0..1, called from the calling thread
+  unsigned threads = 2;                  // referent computation
+  size_t leak_min_count = 50;            // leak candidates of one class needed for a finding
+  size_t leak_min_count_builtin = 1000;  // the same for builtin/C types (C code holds many)
+  size_t max_parents = 16;               // parents named per finding
+  size_t max_findings_per_check = 50;
+};
+
+struct HeapStats {
+  size_t objects = 0;      // tracked objects in the graph
+  size_t aux_objects = 0;  // untracked sources (code objects, static types)
+  size_t edges = 0;
+  size_t conservative_edges = 0;
+  size_t types = 0;
+  size_t graph_bytes = 0;  // memory held by the graph's arrays
+  double seconds_populate = 0, seconds_walk = 0, seconds_graph = 0, seconds_checks = 0;
+  double seconds_index = 0, seconds_headers = 0, seconds_referents = 0;  // parts of graph
+};
+
+struct HeapResult {
+  report::GcSummary summary;
+  std::vector<report::Finding> findings;  // errors first, most severe first
+  std::string headline;                   // one sentence for the first finding; empty if none
+  std::vector<std::string> warnings;      // what was not looked at, and why (never silent)
+  HeapStats stats;
+};
+
+HeapResult analyze_heap(const target::AddressSpace& memory, const layout::Layout& layout,
+                        const HeapOptions& options = {});
+
+}  // namespace pycore::heap

@@ -1,0 +1,178 @@
+// GC list walking on synthetic memory: intact lists, broken links, a core taken during a
+// collection, loops, and the 3.6/3.7 head layout.
+#include "pycore/heap/gc_lists.hpp"
+
+#include <catch2/catch.hpp>
+
+#include "support.hpp"
+
+using namespace pycore;
+using namespace pycore::heap;
+
+namespace {
+
+constexpr uint64_t kHead = 0x1000;     // the list head (in the GC state)
+constexpr uint64_t kNodes = 0x100000;  // first node's PyGC_Head
+constexpr uint64_t kStride = 64;
+
+GcHeadCodec packed_codec() {
+  GcHeadCodec c;  // 3.8+: 16-byte head, flags in the low bits of _gc_prev
+  c.size = 16;
+  c.next_off = 0;
+  c.prev_off = 8;
+  c.pointer_mask = ~uint64_t{3};
+  c.collecting_bit = 2;
+  return c;
+}
+
+uint64_t node(size_t i) {
+  return kNodes + i * kStride;
+}
+
+// head <-> node(0) <-> ... <-> node(n-1) <-> head, in `order` of node numbers.
+void link(test::FakeMemory& m, const std::vector<size_t>& order, uint64_t prev_flags = 0) {
+  uint64_t prev = kHead;
+  for (size_t i : order) {
+    m.put64(prev + 0, node(i));
+    m.put64(node(i) + 8, prev | prev_flags);
+    prev = node(i);
+  }
+  m.put64(prev + 0, kHead);
+  m.put64(kHead + 8, prev);
+}
+
+struct Fixture {
+  test::FakeMemory fake;
+  Fixture() {
+    fake.add(kHead, 0x100);
+    fake.add(kNodes, 0x10000);
+  }
+  GcWalk walk(bool collecting = false, const GcHeadCodec& codec = packed_codec()) {
+    Memory mem(fake.regions());
+    GcList list;
+    list.head = kHead;
+    list.generation = 2;
+    list.collecting = collecting;
+    return walk_gc_lists(mem, codec, {list}, GcWalkLimits{});
+  }
+};
+
+std::vector<uint64_t> objects(const GcWalk& w) {
+  return {w.objects.begin(), w.objects.end()};
+}
+
+std::vector<uint64_t> expected(const std::vector<size_t>& order, uint64_t head_size = 16) {
+  std::vector<uint64_t> out;
+  for (size_t i : order) out.push_back(node(i) + head_size);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("an intact list is walked in list order from both ends", "[gc_lists]") {
+  for (size_t n : {0u, 1u, 2u, 3u, 10u, 101u}) {
+    Fixture f;
+    std::vector<size_t> order;
+    for (size_t i = 0; i < n; ++i) order.push_back((i * 7) % n);  // not address order
+    if (n == 0) {
+      f.fake.put64(kHead, kHead);
+      f.fake.put64(kHead + 8, kHead);
+    } else {
+      link(f.fake, order);
+    }
+    GcWalk w = f.walk();
+    CHECK(objects(w) == expected(order));
+    CHECK(w.breaks.empty());
+    CHECK(w.per_list.at(0) == n);
+    CHECK_FALSE(w.next_only);
+    for (uint8_t g : w.generation) CHECK(g == 2);
+  }
+}
+
+TEST_CASE("a broken prev link is reported and the rest is found from the tail", "[gc_lists]") {
+  Fixture f;
+  std::vector<size_t> order = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9};
+  link(f.fake, order);
+  f.fake.put64(node(3) + 8, 0xdead0);  // node 3's prev no longer names node 2
+  GcWalk w = f.walk();
+  REQUIRE(w.breaks.size() >= 1);
+  // One end stops at node 3; the other end keeps going until it meets the first.
+  const GcListBreak& b = w.breaks.front();
+  CHECK(b.at == node(3));
+  CHECK(b.last_good == node(2));
+  CHECK_FALSE(b.backwards);
+  // Every node but possibly node 3 itself (its own prev link is the broken one) is found.
+  std::vector<uint64_t> got = objects(w);
+  for (size_t i : order)
+    if (i != 3) CHECK(std::count(got.begin(), got.end(), node(i) + 16) == 1);
+}
+
+TEST_CASE("an unreadable node ends one side; the other side finds the rest", "[gc_lists]") {
+  Fixture f;
+  link(f.fake, {0, 1, 2, 3, 4, 5});
+  f.fake.put64(node(2) + 0, 0x7000000);  // node 2's next leads outside memory
+  GcWalk w = f.walk();
+  REQUIRE_FALSE(w.breaks.empty());
+  bool unreadable = false;
+  for (const auto& b : w.breaks) unreadable |= b.at == 0x7000000 || b.at == node(2);
+  CHECK(unreadable);
+  std::vector<uint64_t> got = objects(w);
+  for (size_t i = 0; i < 6; ++i) CHECK(std::count(got.begin(), got.end(), node(i) + 16) == 1);
+}
+
+TEST_CASE("a list being collected is walked through next links only", "[gc_lists]") {
+  Fixture f;
+  std::vector<size_t> order = {0, 1, 2, 3, 4};
+  link(f.fake, order);
+  // update_refs(): _gc_prev holds gc_refs << 2 with the COLLECTING bit.
+  for (size_t i : order) f.fake.put64(node(i) + 8, (uint64_t{3} << 2) | 2);
+  GcWalk w = f.walk(/*collecting=*/true);
+  CHECK(w.breaks.empty());
+  CHECK(w.next_only);
+  CHECK(objects(w) == expected(order));
+  CHECK_FALSE(w.notes.empty());
+}
+
+TEST_CASE("next links that loop without reaching the head stop the walk", "[gc_lists]") {
+  Fixture f;
+  std::vector<size_t> order = {0, 1, 2, 3, 4, 5};
+  link(f.fake, order);
+  for (size_t i : order) f.fake.put64(node(i) + 8, 2);  // mid-collection: no back links
+  f.fake.put64(node(5) + 0, node(2));                   // ... and a loop 5 -> 2
+  GcWalk w = f.walk(/*collecting=*/true);
+  REQUIRE_FALSE(w.breaks.empty());
+  CHECK(w.breaks.front().what.find("loop") != std::string::npos);
+  CHECK(w.objects.size() < 20);
+}
+
+TEST_CASE("3.6/3.7 heads are 32 bytes with gc_refs in their own word", "[gc_lists]") {
+  Fixture f;
+  GcHeadCodec c;
+  c.size = 32;
+  c.next_off = 0;
+  c.prev_off = 8;
+  c.refs_off = 16;
+  c.pointer_mask = ~uint64_t{0};
+  std::vector<size_t> order = {2, 0, 1};
+  link(f.fake, order);
+  for (size_t i : order) f.fake.put64(node(i) + 16, static_cast<uint64_t>(-3 * 2));  // REACHABLE
+  GcWalk w = f.walk(false, c);
+  CHECK(w.breaks.empty());
+  CHECK(objects(w) == expected(order, 32));
+}
+
+TEST_CASE("the walk stops at the object limit and says so", "[gc_lists]") {
+  Fixture f;
+  std::vector<size_t> order;
+  for (size_t i = 0; i < 50; ++i) order.push_back(i);
+  link(f.fake, order);
+  Memory mem(f.fake.regions());
+  GcList list;
+  list.head = kHead;
+  GcWalkLimits limits;
+  limits.max_objects = 10;
+  GcWalk w = walk_gc_lists(mem, packed_codec(), {list}, limits);
+  CHECK(w.truncated);
+  CHECK(w.objects.size() == 10);
+  CHECK_FALSE(w.notes.empty());
+}
