@@ -70,9 +70,9 @@ TEST_CASE("a core cut to half its size gives a partial report and exit 6", "[cli
     std::string cut = temp_path("half");
     auto size = run_command("stat -c %s " + shell_quote(e->core));
     long half = std::stol(size.out) / 2;
-    REQUIRE(run_command("head -c " + std::to_string(half) + " " + shell_quote(e->core) + " > " +
-                        shell_quote(cut))
-                .exit_code == 0);
+    std::string cut_cmd = "head -c " + std::to_string(half) + " " + shell_quote(e->core) + " > " +
+                          shell_quote(cut);
+    REQUIRE(run_command("sh -c " + shell_quote(cut_cmd)).exit_code == 0);
     auto r = run_analyzer({"--json", e->executable, cut});
     CHECK(r.exit_code == 6);
     json doc = json::parse(r.out, nullptr, false);

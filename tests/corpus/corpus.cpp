@@ -29,9 +29,9 @@ static std::string slurp(const std::string& path) {
   return ss.str();
 }
 
-Corpus load_corpus() {
+Corpus load_corpus(const std::string& dir) {
   Corpus corpus;
-  std::ifstream in(std::string(PYCORE_CORPUS_DIR) + "/manifest.json");
+  std::ifstream in(dir + "/manifest.json");
   if (!in) return corpus;
   nlohmann::json manifest = nlohmann::json::parse(in);
   std::map<std::string, nlohmann::json> interpreters;

@@ -23,8 +23,9 @@ struct Corpus {
   std::vector<std::string> failed;
 };
 
-// Reads PYCORE_CORPUS_DIR/manifest.json; an absent manifest yields an empty corpus.
-Corpus load_corpus();
+// Reads DIR/manifest.json (default PYCORE_CORPUS_DIR); an absent manifest yields an empty
+// corpus.
+Corpus load_corpus(const std::string& dir = PYCORE_CORPUS_DIR);
 
 struct RunResult {
   int exit_code = -1;
