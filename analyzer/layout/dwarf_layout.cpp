@@ -1,4 +1,6 @@
-// Struct layouts from the python module's DWARF, read with LLVM.
+// Struct layouts from the python module's DWARF, read with LLVM. Built as a plugin
+// (libpycore_dwarf.so) that dwarf_plugin.cpp loads only on a layout-cache miss: loading
+// libLLVM costs ~40 ms and ~50 MB, four times the whole stack report's budget.
 //
 // Reading all of libpython's DWARF costs 0.2-2 s; the report's budget is 10 ms. So only
 // the compile units that define the structs we need are parsed: each type has a short
@@ -31,6 +33,10 @@
 #include "pycore/layout/sources.hpp"
 
 namespace pycore::layout {
+
+Result<DwarfLayout> read_dwarf_layout_with_llvm(const std::string& path,
+                                                const DwarfOptions& options);
+
 namespace {
 
 using llvm::DWARFDie;
@@ -382,7 +388,20 @@ std::string first_alternative(std::string_view types) {
 
 }  // namespace
 
-Result<DwarfLayout> read_dwarf_layout(const std::string& path, const DwarfOptions& options) {
+}  // namespace pycore::layout
+
+// The plugin's one entry point, looked up by dwarf_plugin.cpp with dlsym. Both sides are
+// built from this tree by the same compiler, so C++ types may cross.
+extern "C" __attribute__((visibility("default"))) void pycore_read_dwarf_layout_v1(
+    const std::string& path, const pycore::layout::DwarfOptions& options,
+    pycore::Result<pycore::layout::DwarfLayout>* out) {
+  *out = pycore::layout::read_dwarf_layout_with_llvm(path, options);
+}
+
+namespace pycore::layout {
+
+Result<DwarfLayout> read_dwarf_layout_with_llvm(const std::string& path,
+                                                const DwarfOptions& options) {
   auto start = std::chrono::steady_clock::now();
   llvm::Expected<llvm::object::OwningBinary<llvm::object::ObjectFile>> binary =
       llvm::object::ObjectFile::createObjectFile(path);
