@@ -20,7 +20,8 @@ report::NativeFrameInfo to_report(const target::NativeFrame& f, const target::Mo
 
 std::vector<report::ThreadInfo> native_only_threads(const StageInputs& in) {
   std::vector<report::ThreadInfo> threads;
-  const bool crashed = in.core.signal && in.core.signal->signo != 0;
+  // gcore snapshots carry SIGSTOP (or nothing): no thread crashed.
+  const bool crashed = in.core.signal && in.core.signal->signo != 0 && in.core.signal->signo != 19;
   for (size_t i = 0; i < in.native.size(); ++i) {
     report::ThreadInfo t;
     t.tid = in.native[i].tid;

@@ -68,6 +68,24 @@ AddressSpace AddressSpace::build(const CoreFile& core, const Modules& modules) {
     if (std::max(start, file_end) < end) fill_from_files(std::max(start, file_end), end, writable);
     covered = end;
   }
+  // gdb's gcore writes no program header at all for untouched read-only file mappings
+  // (libpython's .rodata with its tp_name strings): fill what NT_FILE names and no
+  // segment covers.
+  for (const FileMapping& m : core.mappings) {
+    uint64_t cursor = m.start;
+    auto seg = std::upper_bound(core.segments.begin(), core.segments.end(), m.start,
+                                [](uint64_t a, const Segment& sg) { return a < sg.vaddr; });
+    if (seg != core.segments.begin()) --seg;
+    for (; seg != core.segments.end() && seg->vaddr < m.end && cursor < m.end; ++seg) {
+      if (seg->vaddr + seg->memsz <= cursor) continue;
+      if (seg->vaddr > cursor) fill_from_files(cursor, seg->vaddr, false);
+      cursor = std::max(cursor, seg->vaddr + seg->memsz);
+    }
+    if (cursor < m.end) fill_from_files(cursor, m.end, false);
+  }
+  auto by_start = [](const auto& a, const auto& b) { return a.start < b.start; };
+  std::sort(as.regions_.begin(), as.regions_.end(), by_start);
+  std::sort(as.holes_.begin(), as.holes_.end(), by_start);
   for (auto& f : used_files) as.files_.push_back(std::move(f));
   return as;
 }
