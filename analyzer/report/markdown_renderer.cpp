@@ -28,6 +28,18 @@ std::string cell(const std::string& s) {
   return out;
 }
 
+// Prose outside code spans: "<Victim object at 0x…>" would be taken for an HTML tag.
+std::string text(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '<') out += "&lt;";
+    else if (c == '>') out += "&gt;";
+    else if (c == '*' || c == '_' || c == '`' || c == '[' || c == ']') out += std::string("\\") + c;
+    else out += c;
+  }
+  return out;
+}
+
 const ThreadInfo* crashed_thread(const Report& r) {
   for (const auto& t : r.threads)
     if (t.crashed) return &t;
@@ -71,9 +83,11 @@ void thread_block(std::string& out, const ThreadInfo& t, bool crashed) {
     out += "```\n" + traceback_text(t.python_frames, true, false, plain) + "```\n";
   size_t shown = 0;
   std::string native;
+  // Down to the first evaluator frame: below it is the interpreter's own loop.
   for (size_t i = 0; i < t.native_frames.size() && shown < kNativeAroundCrash; ++i, ++shown) {
     if (!crashed && t.native_frames[i].is_evaluator) break;
     native += native_frame_line(t.native_frames[i], i, plain);
+    if (t.native_frames[i].is_evaluator) break;
   }
   if (!native.empty() && (crashed || t.python_frames.empty()))
     out += "\nNative frames" + std::string(crashed ? " around the crash" : "") + ":\n\n```\n" +
@@ -92,7 +106,7 @@ void findings(std::string& out, const Report& r) {
       out += fmt::format("- … and {} more (see the full report)\n", r.findings.size() - n + 1);
       break;
     }
-    out += fmt::format("- **{}** ({}): {}\n", f.check, f.severity, f.message);
+    out += fmt::format("- **{}** ({}): {}\n", f.check, f.severity, text(f.message));
     size_t p = 0;
     for (const auto& parent : f.parents) {
       if (p++ == kExamplesShown) break;
@@ -128,8 +142,8 @@ std::string render_markdown(const Report& r) {
   std::string headline = r.crash && !r.crash->summary.empty() ? r.crash->summary
                          : r.crash ? r.crash->signal_name
                                    : "Snapshot of a live Python process";
-  out += "### " + headline + "\n\n";
-  if (!r.heap_headline.empty()) out += "**" + r.heap_headline + "**\n\n";
+  out += "### " + text(headline) + "\n\n";
+  if (!r.heap_headline.empty()) out += "**" + text(r.heap_headline) + "**\n\n";
   environment(out, r);
 
   const ThreadInfo* crashed = crashed_thread(r);
@@ -153,7 +167,7 @@ std::string render_markdown(const Report& r) {
   extension_modules(out, r);
   if (!r.warnings.empty()) {
     out += "\n<details><summary>Analysis warnings</summary>\n\n";
-    for (const auto& w : r.warnings) out += "- " + w + "\n";
+    for (const auto& w : r.warnings) out += "- " + text(w) + "\n";
     out += "\n</details>\n";
   }
   out += "\n<sub>pycore-analyze</sub>\n";
