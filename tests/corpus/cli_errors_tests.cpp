@@ -13,11 +13,6 @@ using namespace pycore::test;
 
 namespace {
 
-const Corpus& corpus() {
-  static const Corpus c = load_corpus();
-  return c;
-}
-
 // One segv_deep core per interpreter (3.x only).
 std::vector<const CorpusEntry*> segv_cores() {
   std::vector<const CorpusEntry*> out;
@@ -121,4 +116,47 @@ TEST_CASE("a Python 2.7 core is refused with exit 5", "[cli][corpus]") {
     CHECK(r.out.find("2.7") != std::string::npos);
   }
   if (!seen) WARN("no Python 2 interpreter in the corpus: refusal not exercised");
+}
+
+TEST_CASE("exit 0 for a clean crash, 1 when the heap check finds corruption", "[cli][corpus]") {
+  size_t clean = 0, corrupt = 0;
+  for (const auto& e : corpus().ok) {
+    if (e.version.rfind("3.", 0) != 0) continue;
+    INFO(e.interpreter << "/" << e.scenario);
+    if (e.scenario == "segv_deep") {
+      CHECK(run_analyzer({e.executable, e.core}).exit_code == 0);
+      ++clean;
+    } else if (e.scenario == "heap_refcount_underflow") {
+      CHECK(run_analyzer({e.executable, e.core}).exit_code == 1);
+      ++corrupt;
+    }
+  }
+  CHECK(clean > 0);
+  CHECK(corrupt > 0);
+}
+
+TEST_CASE("Debian's static python3.11 gives the same stacks without its debug info",
+          "[cli][corpus]") {
+  size_t seen = 0;
+  for (const auto& e : corpus().ok) {
+    if (e.interpreter != "debian-3.11" || e.truth.contains("skipped")) continue;
+    ++seen;
+    INFO(e.scenario);
+    auto with = run_analyzer({"--json", "--no-heap", "--no-cache", e.executable, e.core});
+    auto without = run_analyzer(
+        {"--json", "--no-heap", "--no-cache", "--debug-dir", "/nonexistent", e.executable, e.core});
+    json a = json::parse(with.out, nullptr, false), b = json::parse(without.out, nullptr, false);
+    REQUIRE(!a.is_discarded());
+    REQUIRE(!b.is_discarded());
+    CHECK(a["python"]["layout_source"] == "dwarf");
+    CHECK(b["python"]["layout_source"] == "builtin");
+    REQUIRE(a["threads"].size() == b["threads"].size());
+    for (size_t i = 0; i < a["threads"].size(); ++i) {
+      CHECK(a["threads"][i]["tid"] == b["threads"][i]["tid"]);
+      CHECK(a["threads"][i]["name"] == b["threads"][i]["name"]);
+      CHECK(a["threads"][i]["python_frames"] == b["threads"][i]["python_frames"]);
+      CHECK(a["threads"][i]["exceptions"] == b["threads"][i]["exceptions"]);
+    }
+  }
+  if (seen == 0) WARN("Debian's /usr/bin/python3.11 is not in the corpus: not exercised");
 }

@@ -62,6 +62,11 @@ Corpus load_corpus(const std::string& dir) {
   return corpus;
 }
 
+const Corpus& corpus() {
+  static const Corpus c = load_corpus();
+  return c;
+}
+
 RunResult run_command(const std::string& command) {
   char out_path[] = "/tmp/pycore-test-out-XXXXXX";
   char err_path[] = "/tmp/pycore-test-err-XXXXXX";

@@ -27,6 +27,9 @@ struct Corpus {
 // corpus.
 Corpus load_corpus(const std::string& dir = PYCORE_CORPUS_DIR);
 
+// The default corpus, loaded once per test process.
+const Corpus& corpus();
+
 struct RunResult {
   int exit_code = -1;
   std::string out;

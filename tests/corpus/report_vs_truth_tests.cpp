@@ -10,11 +10,6 @@ using namespace pycore::test;
 
 namespace {
 
-const Corpus& corpus() {
-  static const Corpus c = load_corpus();
-  return c;
-}
-
 // Python 2 cores are only there to be refused (layout tests); every other crash has truth.
 bool is_analysable(const CorpusEntry& e) {
   return e.truth.is_object() && e.version.rfind("2.", 0) != 0 && !e.truth.contains("skipped");

@@ -14,11 +14,6 @@ using namespace pycore::test;
 
 namespace {
 
-const Corpus& corpus() {
-  static const Corpus c = load_corpus();
-  return c;
-}
-
 // A second crash of a few scenarios, made by the corpus.repeat fixture.
 const Corpus& repeats() {
   static const Corpus c = load_corpus(std::string(PYCORE_CORPUS_DIR) + "-repeat");
