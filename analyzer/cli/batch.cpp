@@ -3,8 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <atomic>
+#include <cstdio>
 #include <filesystem>
 #include <iostream>
 #include <map>
@@ -42,8 +42,9 @@ bool looks_like_core(const fs::path& p) {
     return n >= m.size() && std::equal(m.begin(), m.end(), magic);
   };
   // ELF: only ET_CORE (e_type 4, little endian), not the extension modules beside a core.
-  return (is({0x7f, 'E', 'L', 'F'}) && n >= 18 && magic[16] == 4 && magic[17] == 0) || is({0x28, 0xb5, 0x2f, 0xfd}) ||
-         is({0x04, 0x22, 0x4d, 0x18}) || is({0xfd, '7', 'z', 'X', 'Z', 0x00});
+  return (is({0x7f, 'E', 'L', 'F'}) && n >= 18 && magic[16] == 4 && magic[17] == 0) ||
+         is({0x28, 0xb5, 0x2f, 0xfd}) || is({0x04, 0x22, 0x4d, 0x18}) ||
+         is({0xfd, '7', 'z', 'X', 'Z', 0x00});
 }
 
 void collect(const fs::path& p, int depth, std::vector<Item>& items) {
@@ -89,7 +90,8 @@ void print_table(const std::vector<Item>& items, std::ostream& out) {
   for (const auto& item : items) {
     auto& g = groups[group_key(item)];
     g.items.push_back(&item);
-    if (!item.outcome.report.python.version.empty()) g.versions.insert(item.outcome.report.python.version);
+    if (!item.outcome.report.python.version.empty())
+      g.versions.insert(item.outcome.report.python.version);
   }
   std::vector<std::pair<std::string, Group*>> ordered;
   for (auto& [key, g] : groups) ordered.emplace_back(key, &g);
@@ -98,9 +100,9 @@ void print_table(const std::vector<Item>& items, std::ostream& out) {
   });
   out << fmt::format("{} cores, {} distinct crashes\n", items.size(), groups.size());
   for (const auto& [key, g] : ordered) {
-    auto [first, last] = std::minmax_element(
-        g->items.begin(), g->items.end(),
-        [](const Item* a, const Item* b) { return a->mtime < b->mtime; });
+    auto [first, last] =
+        std::minmax_element(g->items.begin(), g->items.end(),
+                            [](const Item* a, const Item* b) { return a->mtime < b->mtime; });
     const auto& r = (*first)->outcome.report;
     std::string summary = r.crash ? r.crash->summary : (r.signature ? "snapshot" : "");
     std::string versions;
@@ -143,7 +145,8 @@ int run_batch(const Options& options, std::ostream& out, bool progress) {
       size_t n = ++done;
       if (progress) {
         std::lock_guard lock(progress_mutex);
-        std::cerr << fmt::format("\r[{}/{}] {}\x1b[K", n, items.size(), items[i].path) << std::flush;
+        std::cerr << fmt::format("\r[{}/{}] {}\x1b[K", n, items.size(), items[i].path)
+                  << std::flush;
       }
     }
   };

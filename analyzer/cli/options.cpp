@@ -37,32 +37,32 @@ Result<Options> parse_options(int argc, char** argv) {
   bool no_color = false, force_color = false, no_heap = false, no_cache = false;
 
   po::options_description visible("Options");
-  visible.add_options()
-      ("help,h", "show this help")
-      ("version", "show the version")
-      ("json", "print the report as JSON (same as --format json)")
-      ("pretty", "indent JSON output")
-      ("format", po::value(&format), "text | json | markdown")
-      ("locals", "show the local variables of every Python frame")
-      ("native", "show native frames merged with the Python frames")
-      ("modules", "list the loaded modules with their build-ids")
-      ("no-color", "never colour the output")
-      ("color", "colour the output even when it is not a terminal")
-      ("sysroot", po::value(&o.sysroot), "find the core's files under DIR (like gdb's sysroot)")
-      ("debug-dir", po::value(&o.debug_dirs)->composing(),
-       "look for separate debug info in DIR instead of /usr/lib/debug (repeatable)")
-      ("batch", "analyse every core given (files or directories); print a table grouped "
-       "by signature, or JSON Lines with --json")
-      ("executable", po::value(&o.executable), "with --batch: the executable of every core")
-      ("jobs,j", po::value(&o.jobs), "with --batch: cores analysed at a time")
-      ("explain-signature", "print the crash signature and the frames it was built from")
-      ("layout", "print the identified Python build and every resolved offset, then exit")
-      ("layout-source", po::value(&o.layout_source),
-       "auto | debug-offsets | dwarf | builtin: restrict where offsets come from")
-      ("no-cache", "neither read nor write the layout cache")
-      ("no-heap", "skip the GC heap walk and its checks")
-      ("max-objects", po::value(&o.max_objects), "stop the heap walk after N objects")
-      ("timeout", po::value(&o.timeout_seconds), "stop the heap walk after SECONDS");
+  // clang-format off: one option per line reads as the table it is.
+  visible.add_options()("help,h", "show this help")("version", "show the version")(
+      "json", "print the report as JSON (same as --format json)")("pretty", "indent JSON output")(
+      "format", po::value(&format), "text | json | markdown")(
+      "locals", "show the local variables of every Python frame")(
+      "native", "show native frames merged with the Python frames")(
+      "modules", "list the loaded modules with their build-ids")(
+      "no-color", "never colour the output")("color",
+                                             "colour the output even when it is not a terminal")(
+      "sysroot", po::value(&o.sysroot), "find the core's files under DIR (like gdb's sysroot)")(
+      "debug-dir", po::value(&o.debug_dirs)->composing(),
+      "look for separate debug info in DIR instead of /usr/lib/debug (repeatable)")(
+      "batch",
+      "analyse every core given (files or directories); print a table grouped "
+      "by signature, or JSON Lines with --json")("executable", po::value(&o.executable),
+                                                 "with --batch: the executable of every core")(
+      "jobs,j", po::value(&o.jobs), "with --batch: cores analysed at a time")(
+      "explain-signature", "print the crash signature and the frames it was built from")(
+      "layout", "print the identified Python build and every resolved offset, then exit")(
+      "layout-source", po::value(&o.layout_source),
+      "auto | debug-offsets | dwarf | builtin: restrict where offsets come from")(
+      "no-cache", "neither read nor write the layout cache")(
+      "no-heap", "skip the GC heap walk and its checks")("max-objects", po::value(&o.max_objects),
+                                                         "stop the heap walk after N objects")(
+      "timeout", po::value(&o.timeout_seconds), "stop the heap walk after SECONDS");
+  // clang-format on
   po::options_description hidden;
   hidden.add_options()("positional", po::value(&positional));
   po::options_description all;
@@ -86,18 +86,24 @@ Result<Options> parse_options(int argc, char** argv) {
   if (o.show_help || o.show_version) return o;
 
   if (vm.count("json")) format = "json";
-  if (format == "text") o.format = Format::kText;
-  else if (format == "json") o.format = Format::kJson;
-  else if (format == "markdown") o.format = Format::kMarkdown;
-  else return Error{ExitCode::kUsage, "unknown --format '" + format + "' (text, json, markdown)"};
+  if (format == "text")
+    o.format = Format::kText;
+  else if (format == "json")
+    o.format = Format::kJson;
+  else if (format == "markdown")
+    o.format = Format::kMarkdown;
+  else
+    return Error{ExitCode::kUsage, "unknown --format '" + format + "' (text, json, markdown)"};
   o.pretty_json = vm.count("pretty") > 0;
   o.locals = vm.count("locals") > 0;
   o.native = vm.count("native") > 0;
   o.modules = vm.count("modules") > 0;
   no_color = vm.count("no-color") > 0;
   force_color = vm.count("color") > 0;
-  if (no_color) o.color = false;
-  else if (force_color) o.color = true;
+  if (no_color)
+    o.color = false;
+  else if (force_color)
+    o.color = true;
   o.print_layout = vm.count("layout") > 0;
   o.explain_signature = vm.count("explain-signature") > 0;
   no_heap = vm.count("no-heap") > 0;

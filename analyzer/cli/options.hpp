@@ -29,10 +29,10 @@ struct Options {
   std::vector<std::string> debug_dirs;
   bool heap = true;
   uint64_t max_objects = 50'000'000;
-  double timeout_seconds = 0;  // 0: none
-  bool batch = false;                   // --batch: many cores, table grouped by signature
+  double timeout_seconds = 0;             // 0: none
+  bool batch = false;                     // --batch: many cores, table grouped by signature
   std::vector<std::string> batch_inputs;  // cores and directories of cores
-  unsigned jobs = 0;                    // 0: one per core of this machine
+  unsigned jobs = 0;                      // 0: one per core of this machine
   bool show_help = false;
   bool show_version = false;
   std::string help_text;

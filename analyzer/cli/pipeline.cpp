@@ -19,10 +19,14 @@ namespace {
 
 std::string status_text(target::BuildIdStatus s) {
   switch (s) {
-    case target::BuildIdStatus::kMatch: return "match";
-    case target::BuildIdStatus::kMismatch: return "mismatch";
-    case target::BuildIdStatus::kFileMissing: return "missing";
-    case target::BuildIdStatus::kUnknown: return "unknown";
+    case target::BuildIdStatus::kMatch:
+      return "match";
+    case target::BuildIdStatus::kMismatch:
+      return "mismatch";
+    case target::BuildIdStatus::kFileMissing:
+      return "missing";
+    case target::BuildIdStatus::kUnknown:
+      return "unknown";
   }
   return "unknown";
 }
@@ -32,8 +36,10 @@ void fill_process(report::Report& r, const target::CoreFile& core, const target:
     r.process.pid = core.process->pid;
     r.process.command_line = core.process->command_line;
   }
-  if (const auto* m = mods.main()) r.process.executable = m->file.empty() ? m->name : m->file;
-  else if (core.execfn) r.process.executable = *core.execfn;
+  if (const auto* m = mods.main())
+    r.process.executable = m->file.empty() ? m->name : m->file;
+  else if (core.execfn)
+    r.process.executable = *core.execfn;
   for (const auto& m : mods.list()) {
     report::ModuleInfo info;
     info.path = m.name;
@@ -76,8 +82,8 @@ std::string basename(const std::string& path) {
 std::string crash_summary(const report::Report& r) {
   if (!r.crash) return {};
   std::string s = r.crash->signal_name;
-  auto crashed = std::find_if(r.threads.begin(), r.threads.end(),
-                              [](const auto& t) { return t.crashed; });
+  auto crashed =
+      std::find_if(r.threads.begin(), r.threads.end(), [](const auto& t) { return t.crashed; });
   if (crashed == r.threads.end()) return s;
   const report::NativeFrameInfo* top = nullptr;
   for (const auto& n : crashed->native_frames) {
@@ -110,13 +116,20 @@ ExitCode more_severe(ExitCode a, ExitCode b) {
   // Unusable input beats an unsupported build beats partial input beats findings.
   auto rank = [](ExitCode c) {
     switch (c) {
-      case ExitCode::kOk: return 0;
-      case ExitCode::kFindings: return 1;
-      case ExitCode::kNoPython: return 2;
-      case ExitCode::kExecutableMismatch: return 3;
-      case ExitCode::kCoreTruncated: return 4;
-      case ExitCode::kUnsupportedPython: return 5;
-      default: return 6;
+      case ExitCode::kOk:
+        return 0;
+      case ExitCode::kFindings:
+        return 1;
+      case ExitCode::kNoPython:
+        return 2;
+      case ExitCode::kExecutableMismatch:
+        return 3;
+      case ExitCode::kCoreTruncated:
+        return 4;
+      case ExitCode::kUnsupportedPython:
+        return 5;
+      default:
+        return 6;
     }
   };
   return rank(a) >= rank(b) ? a : b;

@@ -12,7 +12,7 @@ struct Outcome {
   report::Report report;
   std::string layout_text;  // filled for --layout
   ExitCode exit = ExitCode::kOk;
-  std::string fatal;        // one-line error when nothing could be analysed
+  std::string fatal;  // one-line error when nothing could be analysed
 };
 
 Outcome run_pipeline(const Options& options);

@@ -11,11 +11,19 @@ namespace {
 using nlohmann::json;
 
 // Pointers are strings: JSON numbers lose precision above 2^53 in many consumers.
-std::string hex(uint64_t v) { return fmt::format("{:#x}", v); }
+std::string hex(uint64_t v) {
+  return fmt::format("{:#x}", v);
+}
 
-json opt_int(const std::optional<int>& v) { return v ? json(*v) : json(nullptr); }
-json opt_str(const std::optional<std::string>& v) { return v ? json(*v) : json(nullptr); }
-json str_or_null(const std::string& s) { return s.empty() ? json(nullptr) : json(s); }
+json opt_int(const std::optional<int>& v) {
+  return v ? json(*v) : json(nullptr);
+}
+json opt_str(const std::optional<std::string>& v) {
+  return v ? json(*v) : json(nullptr);
+}
+json str_or_null(const std::string& s) {
+  return s.empty() ? json(nullptr) : json(s);
+}
 
 json python_json(const PythonInfo& p) {
   return {{"version", str_or_null(p.version)},

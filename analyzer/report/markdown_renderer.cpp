@@ -22,8 +22,10 @@ std::string code(const std::string& s) {
 std::string cell(const std::string& s) {
   std::string out;
   for (char c : s) {
-    if (c == '|') out += "\\|";
-    else out += c == '\n' ? ' ' : c;
+    if (c == '|')
+      out += "\\|";
+    else
+      out += c == '\n' ? ' ' : c;
   }
   return out;
 }
@@ -32,10 +34,14 @@ std::string cell(const std::string& s) {
 std::string text(const std::string& s) {
   std::string out;
   for (char c : s) {
-    if (c == '<') out += "&lt;";
-    else if (c == '>') out += "&gt;";
-    else if (c == '*' || c == '_' || c == '`' || c == '[' || c == ']') out += std::string("\\") + c;
-    else out += c;
+    if (c == '<')
+      out += "&lt;";
+    else if (c == '>')
+      out += "&gt;";
+    else if (c == '*' || c == '_' || c == '`' || c == '[' || c == ']')
+      out += std::string("\\") + c;
+    else
+      out += c;
   }
   return out;
 }
@@ -110,8 +116,9 @@ void findings(std::string& out, const Report& r) {
     size_t p = 0;
     for (const auto& parent : f.parents) {
       if (p++ == kExamplesShown) break;
-      out += fmt::format("  - held by {} {} at {}{}\n", parent.type, code(fmt::format("{:#x}", parent.address)),
-                         code(parent.slot), parent.conservative ? " (conservative)" : "");
+      out += fmt::format("  - held by {} {} at {}{}\n", parent.type,
+                         code(fmt::format("{:#x}", parent.address)), code(parent.slot),
+                         parent.conservative ? " (conservative)" : "");
     }
   }
 }
@@ -127,8 +134,8 @@ void extension_modules(std::string& out, const Report& r) {
                      m.path.find("/lib-dynload/") != std::string::npos;
     if (!extension) continue;
     ++count;
-    rows += fmt::format("| {} | {} | {} |\n", code(m.path), m.build_id.empty() ? "-" : code(m.build_id),
-                        m.build_id_status);
+    rows += fmt::format("| {} | {} | {} |\n", code(m.path),
+                        m.build_id.empty() ? "-" : code(m.build_id), m.build_id_status);
   }
   if (!count) return;
   out += fmt::format("\n<details><summary>Extension modules ({})</summary>\n\n", count);
@@ -140,15 +147,16 @@ void extension_modules(std::string& out, const Report& r) {
 std::string render_markdown(const Report& r) {
   std::string out;
   std::string headline = r.crash && !r.crash->summary.empty() ? r.crash->summary
-                         : r.crash ? r.crash->signal_name
-                                   : "Snapshot of a live Python process";
+                         : r.crash                            ? r.crash->signal_name
+                                                              : "Snapshot of a live Python process";
   out += "### " + text(headline) + "\n\n";
   if (!r.heap_headline.empty()) out += "**" + text(r.heap_headline) + "**\n\n";
   environment(out, r);
 
   const ThreadInfo* crashed = crashed_thread(r);
   if (crashed) {
-    out += fmt::format("\n#### {} thread {}\n\n", r.crash ? "Crashing" : "Main", thread_label(*crashed));
+    out += fmt::format("\n#### {} thread {}\n\n", r.crash ? "Crashing" : "Main",
+                       thread_label(*crashed));
     thread_block(out, *crashed, r.crash.has_value());
   }
   findings(out, r);

@@ -60,20 +60,19 @@ struct CodeText {
 };
 
 constexpr CodeText kCodes[] = {
-    {11, 1, "SEGV_MAPERR"}, {11, 2, "SEGV_ACCERR"}, {11, 3, "SEGV_BNDERR"},
-    {11, 4, "SEGV_PKUERR"}, {7, 1, "BUS_ADRALN"},   {7, 2, "BUS_ADRERR"},
-    {7, 3, "BUS_OBJERR"},   {4, 1, "ILL_ILLOPC"},   {4, 2, "ILL_ILLOPN"},
-    {4, 3, "ILL_ILLADR"},   {4, 4, "ILL_ILLTRP"},   {4, 5, "ILL_PRVOPC"},
-    {4, 6, "ILL_PRVREG"},   {4, 7, "ILL_COPROC"},   {4, 8, "ILL_BADSTK"},
-    {8, 1, "FPE_INTDIV"},   {8, 2, "FPE_INTOVF"},   {8, 3, "FPE_FLTDIV"},
-    {8, 4, "FPE_FLTOVF"},   {8, 5, "FPE_FLTUND"},   {8, 6, "FPE_FLTRES"},
-    {8, 7, "FPE_FLTINV"},   {8, 8, "FPE_FLTSUB"},   {0, 0, "SI_USER"},
-    {0, 0x80, "SI_KERNEL"}, {0, -1, "SI_QUEUE"},    {0, -2, "SI_TIMER"},
-    {0, -3, "SI_MESGQ"},    {0, -4, "SI_ASYNCIO"},  {0, -5, "SI_SIGIO"},
-    {0, -6, "SI_TKILL"},
+    {11, 1, "SEGV_MAPERR"}, {11, 2, "SEGV_ACCERR"}, {11, 3, "SEGV_BNDERR"}, {11, 4, "SEGV_PKUERR"},
+    {7, 1, "BUS_ADRALN"},   {7, 2, "BUS_ADRERR"},   {7, 3, "BUS_OBJERR"},   {4, 1, "ILL_ILLOPC"},
+    {4, 2, "ILL_ILLOPN"},   {4, 3, "ILL_ILLADR"},   {4, 4, "ILL_ILLTRP"},   {4, 5, "ILL_PRVOPC"},
+    {4, 6, "ILL_PRVREG"},   {4, 7, "ILL_COPROC"},   {4, 8, "ILL_BADSTK"},   {8, 1, "FPE_INTDIV"},
+    {8, 2, "FPE_INTOVF"},   {8, 3, "FPE_FLTDIV"},   {8, 4, "FPE_FLTOVF"},   {8, 5, "FPE_FLTUND"},
+    {8, 6, "FPE_FLTRES"},   {8, 7, "FPE_FLTINV"},   {8, 8, "FPE_FLTSUB"},   {0, 0, "SI_USER"},
+    {0, 0x80, "SI_KERNEL"}, {0, -1, "SI_QUEUE"},    {0, -2, "SI_TIMER"},    {0, -3, "SI_MESGQ"},
+    {0, -4, "SI_ASYNCIO"},  {0, -5, "SI_SIGIO"},    {0, -6, "SI_TKILL"},
 };
 
-bool is_fault_signal(int signo) { return signo == 4 || signo == 7 || signo == 8 || signo == 11; }
+bool is_fault_signal(int signo) {
+  return signo == 4 || signo == 7 || signo == 8 || signo == 11;
+}
 
 }  // namespace
 

@@ -116,16 +116,15 @@ Signature crash_signature(const Report& r) {
       ++native;
     }
     if (auto blame = find_blame(r)) {
-      std::string text = native_frame_text(
-          NativeFrameInfo{0, blame->function, blame->module, 0, false, 0});
+      std::string text =
+          native_frame_text(NativeFrameInfo{0, blame->function, blame->module, 0, false, 0});
       if (std::find(parts.begin(), parts.end(), text) == parts.end()) parts.push_back(text);
     }
     size_t py = 0;
     for (const auto& f : t->python_frames) {
       if (py++ == rules::kPythonFrames) break;
       // co_name, not the qualname: 3.10 and 3.11 would disagree on the same crash.
-      parts.push_back(f.function + "@" +
-                      python_file_name(f.file));
+      parts.push_back(f.function + "@" + python_file_name(f.file));
     }
   }
   sig.frames.assign(parts.begin() + 1, parts.end());

@@ -7,8 +7,8 @@ namespace {
 
 constexpr int kMaxChain = 16;
 
-void python_frame_lines(std::string& out, const PythonFrameInfo& f, bool source_lines,
-                        bool locals, const Style& st) {
+void python_frame_lines(std::string& out, const PythonFrameInfo& f, bool source_lines, bool locals,
+                        const Style& st) {
   std::string line = f.line ? std::to_string(*f.line) : "?";
   std::string fn = f.qualname.empty() ? f.function : f.qualname;
   out += fmt::format("  File \"{}\", line {}, in {}", f.file, line, st.bold(fn));

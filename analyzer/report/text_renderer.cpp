@@ -19,8 +19,9 @@ void merged_lines(std::string& out, const ThreadInfo& t, const TextOptions& o, c
     out += native_frame_line(n, i, st);
     for (int k = 0; k < n.python_frames_here && py < t.python_frames.size(); ++k, ++py) {
       const auto& f = t.python_frames[py];
-      out += fmt::format("        {} {}:{}\n", st.bold(f.qualname.empty() ? f.function : f.qualname),
-                         f.file, f.line ? std::to_string(*f.line) : "?");
+      out +=
+          fmt::format("        {} {}:{}\n", st.bold(f.qualname.empty() ? f.function : f.qualname),
+                      f.file, f.line ? std::to_string(*f.line) : "?");
       if (o.locals && f.locals_read)
         for (const auto& [name, value] : f.locals)
           out += fmt::format("            {} = {}\n", st.yellow(name), value);
@@ -41,8 +42,7 @@ std::string thread_title(const ThreadInfo& t, const Style& st) {
   return st.bold(title);
 }
 
-void thread_section(std::string& out, const ThreadInfo& t, const TextOptions& o,
-                    const Style& st) {
+void thread_section(std::string& out, const ThreadInfo& t, const TextOptions& o, const Style& st) {
   out += "\n" + thread_title(t, st) + "\n";
   if (o.native) {
     merged_lines(out, t, o, st);
@@ -57,12 +57,15 @@ void thread_section(std::string& out, const ThreadInfo& t, const TextOptions& o,
       if (!top.empty()) out += "Native frames above Python:\n" + top;
     }
   } else {
-    for (size_t i = 0; i < t.native_frames.size(); ++i) out += native_frame_line(t.native_frames[i], i, st);
+    for (size_t i = 0; i < t.native_frames.size(); ++i)
+      out += native_frame_line(t.native_frames[i], i, st);
     if (t.native_frames.empty()) out += "  (no frames)\n";
   }
   if (!t.unwind_error.empty()) out += st.dim("  unwinding stopped: " + t.unwind_error) + "\n";
   for (const auto& e : t.exceptions) {
-    out += "\n" + st.dim(e.state == "raised" ? "Exception being raised:" : "Exception being handled:") + "\n";
+    out += "\n" +
+           st.dim(e.state == "raised" ? "Exception being raised:" : "Exception being handled:") +
+           "\n";
     out += exception_text(e, st);
     if (!e.note.empty()) out += st.dim("  note: " + e.note) + "\n";
   }

@@ -2,7 +2,6 @@
 // Only the header decides whether this is a core at all; everything after it is trusted
 // no further than the file's size and recorded as warnings when damaged.
 #include "pycore/target/core_file.hpp"
-#include "pycore/target/core_input.hpp"
 
 #include <elf.h>
 
@@ -10,6 +9,7 @@
 
 #include "bytes.hpp"
 #include "core_internal.hpp"
+#include "pycore/target/core_input.hpp"
 
 namespace pycore::target {
 namespace {

@@ -41,7 +41,8 @@ Result<std::vector<std::byte>> zstd_decode(const std::string& path, std::span<co
   if (known != ZSTD_CONTENTSIZE_UNKNOWN && known != ZSTD_CONTENTSIZE_ERROR &&
       known <= kMaxDecompressed)
     out.reserve(known);
-  std::unique_ptr<ZSTD_DStream, size_t (*)(ZSTD_DStream*)> ds(ZSTD_createDStream(), ZSTD_freeDStream);
+  std::unique_ptr<ZSTD_DStream, size_t (*)(ZSTD_DStream*)> ds(ZSTD_createDStream(),
+                                                              ZSTD_freeDStream);
   ZSTD_initDStream(ds.get());
   ZSTD_inBuffer input{in.data(), in.size(), 0};
   size_t used = 0, last = 1;
@@ -142,10 +143,17 @@ Result<std::shared_ptr<const MappedFile>> open_core_input(const std::string& pat
   }
   Result<std::vector<std::byte>> plain = Error{ExitCode::kInternal, ""};
   switch (detect_compression(raw->bytes())) {
-    case Compression::kNone: return raw;
-    case Compression::kZstd: plain = zstd_decode(path, raw->bytes()); break;
-    case Compression::kLz4: plain = lz4_decode(path, raw->bytes()); break;
-    case Compression::kXz: plain = xz_decode(path, raw->bytes()); break;
+    case Compression::kNone:
+      return raw;
+    case Compression::kZstd:
+      plain = zstd_decode(path, raw->bytes());
+      break;
+    case Compression::kLz4:
+      plain = lz4_decode(path, raw->bytes());
+      break;
+    case Compression::kXz:
+      plain = xz_decode(path, raw->bytes());
+      break;
   }
   if (!plain) return plain.error();
   return MappedFile::from_memory(path, std::move(plain.value()));

@@ -1,7 +1,7 @@
 // Address -> symbol and name -> symbol, from each module's symbol table as libdwfl reads
 // it (.symtab of the file or of its separate debug file, else .dynsym).
-#include <elf.h>
 #include <cxxabi.h>
+#include <elf.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -24,7 +24,9 @@ uint8_t preference(const GElf_Sym& sym) {
   return p;
 }
 
-bool is_mangled(std::string_view name) { return name.starts_with("_Z"); }
+bool is_mangled(std::string_view name) {
+  return name.starts_with("_Z");
+}
 
 // libstdc++'s Itanium demangler, not LLVM's: the same names come out, and the analyzer
 // binary stays free of libLLVM, whose loading alone (~40 ms) exceeds the report's budget.

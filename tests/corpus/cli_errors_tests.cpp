@@ -1,8 +1,8 @@
 // Bad input through the CLI: each case gives a one-line message, its documented exit code,
 // and never a crash (a signal shows up as an exit code >= 128).
-#include <catch2/catch.hpp>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <cstdio>
 #include <fstream>
 
@@ -65,8 +65,8 @@ TEST_CASE("a core cut to half its size gives a partial report and exit 6", "[cli
     std::string cut = temp_path("half");
     auto size = run_command("stat -c %s " + shell_quote(e->core));
     long half = std::stol(size.out) / 2;
-    std::string cut_cmd = "head -c " + std::to_string(half) + " " + shell_quote(e->core) + " > " +
-                          shell_quote(cut);
+    std::string cut_cmd =
+        "head -c " + std::to_string(half) + " " + shell_quote(e->core) + " > " + shell_quote(cut);
     REQUIRE(run_command("sh -c " + shell_quote(cut_cmd)).exit_code == 0);
     auto r = run_analyzer({"--json", e->executable, cut});
     CHECK(r.exit_code == 6);

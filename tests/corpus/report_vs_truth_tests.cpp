@@ -31,7 +31,7 @@ const json& report_for(const CorpusEntry& e) {
 
 std::string frame_text(const json& f) {
   auto line = f.contains("line") && f["line"].is_number() ? std::to_string(f["line"].get<int>())
-                                                           : std::string("?");
+                                                          : std::string("?");
   return f.value("function", std::string("?")) + " (" + basename(f.value("file", std::string())) +
          ":" + line + ")";
 }
@@ -151,8 +151,8 @@ TEST_CASE("locals of the crashing frame match the truth", "[corpus][locals]") {
     for (const auto& [name, value] : e.truth["locals"].items()) {
       // ints, strs, lists, dicts, floats, bools, None: values whose repr the analyzer rebuilds.
       std::string type = types.value(name, std::string());
-      if (type != "int" && type != "str" && type != "list" && type != "dict" &&
-          type != "float" && type != "bool" && type != "NoneType")
+      if (type != "int" && type != "str" && type != "list" && type != "dict" && type != "float" &&
+          type != "bool" && type != "NoneType")
         continue;
       // A container of instances shows their __repr__, Python code the analyzer cannot run.
       if (value.get<std::string>().find('<') != std::string::npos) continue;

@@ -37,8 +37,9 @@ json analyse(const CorpusEntry& e, std::vector<std::string> extra = {}) {
 
 std::string signature_of(const CorpusEntry& e) {
   json doc = analyse(e);
-  return doc.contains("signature") && doc["signature"].is_string() ? doc["signature"].get<std::string>()
-                                                                     : std::string("(none)");
+  return doc.contains("signature") && doc["signature"].is_string()
+             ? doc["signature"].get<std::string>()
+             : std::string("(none)");
 }
 
 }  // namespace
@@ -71,8 +72,7 @@ TEST_CASE("different scenarios give different signatures", "[triage]") {
   CHECK(!by_interp.empty());
 }
 
-TEST_CASE("the C-extension crash names the extension in summary, blame and signature",
-          "[triage]") {
+TEST_CASE("the C-extension crash names the extension in summary, blame and signature", "[triage]") {
   size_t seen = 0;
   for (const auto& e : corpus().ok) {
     if (e.scenario != "cext_crash" || !analysable(e)) continue;

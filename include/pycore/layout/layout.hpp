@@ -74,9 +74,9 @@ enum class ShimFrames {
   kOwnerAtLeast3,  // 3.14: owner >= 3
 };
 enum class LineTable {
-  kLnotab,       // 3.6-3.9 co_lnotab, lasti in bytes
-  kLinetable310, // 3.10 co_linetable, f_lasti in code units (x2 for bytes)
-  kLocations,    // 3.11+ location table, instruction index in code units
+  kLnotab,        // 3.6-3.9 co_lnotab, lasti in bytes
+  kLinetable310,  // 3.10 co_linetable, f_lasti in code units (x2 for bytes)
+  kLocations,     // 3.11+ location table, instruction index in code units
 };
 enum class LocalsModel {
   kFastLocals,  // <= 3.10: co_varnames/cellvars/freevars, f_localsplus
@@ -84,19 +84,19 @@ enum class LocalsModel {
 };
 enum class RaisedException { kTriple, kSingle };  // curexc_* vs current_exception (3.12+)
 enum class HandledException {
-  kTstateTriple,   // 3.6: tstate->exc_type/value/traceback
-  kStackItems,     // 3.7-3.10: exc_info chain of (type, value, traceback) items
-  kStackItemValue, // 3.11+: exc_info chain of exc_value items
+  kTstateTriple,    // 3.6: tstate->exc_type/value/traceback
+  kStackItems,      // 3.7-3.10: exc_info chain of (type, value, traceback) items
+  kStackItemValue,  // 3.11+: exc_info chain of exc_value items
 };
-enum class IntModel { kSignedSize, kTag };  // ob_size sign (<= 3.11) vs lv_tag (3.12+)
+enum class IntModel { kSignedSize, kTag };       // ob_size sign (<= 3.11) vs lv_tag (3.12+)
 enum class RefcountModel { kPlain, kImmortal };  // 3.12+: immortal objects exist
 enum class DictKeysModel { kSized, kLog2 };      // dk_size (<= 3.10) vs dk_log2_size (3.11+)
 enum class SplitValuesModel { kArray, kPrefixed, kStruct };  // <=3.10, 3.11-3.12, 3.13+
 enum class InstanceDictModel {
-  kDictOffset,       // tp_dictoffset only
-  kManagedPreheader, // 3.11: dict at obj[-3], values at obj[-4]
-  kTaggedPreheader,  // 3.12: obj[-3] is dict or (values | 1)
-  kInlineValues,     // 3.13+: obj[-3] dict; inline values after the header
+  kDictOffset,        // tp_dictoffset only
+  kManagedPreheader,  // 3.11: dict at obj[-3], values at obj[-4]
+  kTaggedPreheader,   // 3.12: obj[-3] is dict or (values | 1)
+  kInlineValues,      // 3.13+: obj[-3] dict; inline values after the header
 };
 enum class GcHeadModel { kSeparateRefs, kPackedFlags };  // 32-byte (3.6/3.7) vs 16-byte
 enum class GcStateLocation { kStatics36, kRuntime, kInterpreter };
@@ -132,32 +132,32 @@ struct Constants {
   int frame_owner_cstack = 3;
   uint64_t tpflags_heaptype = 1ull << 9;
   uint64_t tpflags_have_gc = 1ull << 14;
-  uint64_t tpflags_managed_dict = 1ull << 4;  // 3.11+
-  uint64_t tpflags_inline_values = 1ull << 2; // 3.13+
+  uint64_t tpflags_managed_dict = 1ull << 4;   // 3.11+
+  uint64_t tpflags_inline_values = 1ull << 2;  // 3.13+
 };
 Constants constants_for(const PythonBuild& build);
 
 // Well-known runtime addresses (0 when absent).
 struct Roots {
-  uint64_t runtime = 0;             // &_PyRuntime (3.7+)
-  uint64_t interp_head_symbol = 0;  // 3.6: &interp_head (static)
+  uint64_t runtime = 0;                // &_PyRuntime (3.7+)
+  uint64_t interp_head_symbol = 0;     // 3.6: &interp_head (static)
   uint64_t tstate_current_symbol = 0;  // 3.6: &_PyThreadState_Current
-  uint64_t gc_generations = 0;      // 3.6: &generations (static)
-  uint64_t gc_collecting = 0;       // 3.6: &collecting (static)
-  uint64_t gil_last_holder = 0;     // 3.6: &gil_last_holder
-  uint64_t gil_locked = 0;          // 3.6: &gil_locked
-  uint64_t finalizing = 0;          // 3.6: &_Py_Finalizing
-  uint64_t obmalloc_usedpools = 0;  // <= 3.11: &usedpools (static)
-  uint64_t obmalloc_arenas = 0;     // <= 3.11: &arenas (pointer variable)
-  uint64_t obmalloc_maxarenas = 0;  // <= 3.11: &maxarenas
-  uint64_t arena_map_root = 0;      // 3.10-3.11: &arena_map_root
+  uint64_t gc_generations = 0;         // 3.6: &generations (static)
+  uint64_t gc_collecting = 0;          // 3.6: &collecting (static)
+  uint64_t gil_last_holder = 0;        // 3.6: &gil_last_holder
+  uint64_t gil_locked = 0;             // 3.6: &gil_locked
+  uint64_t finalizing = 0;             // 3.6: &_Py_Finalizing
+  uint64_t obmalloc_usedpools = 0;     // <= 3.11: &usedpools (static)
+  uint64_t obmalloc_arenas = 0;        // <= 3.11: &arenas (pointer variable)
+  uint64_t obmalloc_maxarenas = 0;     // <= 3.11: &maxarenas
+  uint64_t arena_map_root = 0;         // 3.10-3.11: &arena_map_root
   // Type objects, for identifying objects by type pointer.
   uint64_t type_type = 0, object_type = 0, none = 0, true_ = 0, false_ = 0;
   uint64_t code_type = 0, frame_type = 0, str_type = 0, bytes_type = 0, int_type = 0,
            float_type = 0, bool_type = 0, tuple_type = 0, list_type = 0, dict_type = 0,
-           set_type = 0, frozenset_type = 0, module_type = 0, function_type = 0,
-           cell_type = 0, method_type = 0, cfunction_type = 0, gen_type = 0,
-           coro_type = 0, asyncgen_type = 0, traceback_type = 0, set_dummy = 0;
+           set_type = 0, frozenset_type = 0, module_type = 0, function_type = 0, cell_type = 0,
+           method_type = 0, cfunction_type = 0, gen_type = 0, coro_type = 0, asyncgen_type = 0,
+           traceback_type = 0, set_dummy = 0;
 };
 
 struct Layout {

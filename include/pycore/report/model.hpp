@@ -12,12 +12,12 @@
 namespace pycore::report {
 
 struct PythonInfo {
-  std::string version;          // "3.11.7", empty when unknown
-  std::string build;            // "release" | "debug"
+  std::string version;  // "3.11.7", empty when unknown
+  std::string build;    // "release" | "debug"
   bool free_threaded = false;
-  std::string layout_source;    // "debug-offsets" | "dwarf" | "builtin"
+  std::string layout_source;  // "debug-offsets" | "dwarf" | "builtin"
   std::string identified_by;
-  std::string library;          // module that holds the runtime (libpython or executable)
+  std::string library;  // module that holds the runtime (libpython or executable)
 };
 
 struct ProcessInfo {
@@ -36,36 +36,36 @@ struct Blame {
 
 struct CrashInfo {
   int signal = 0;
-  std::string signal_name;      // "SIGSEGV"
+  std::string signal_name;         // "SIGSEGV"
   std::string signal_description;  // "Segmentation fault"
   int code = 0;
-  std::string code_name;        // "SEGV_MAPERR", "SI_TKILL", ...
+  std::string code_name;  // "SEGV_MAPERR", "SI_TKILL", ...
   std::optional<uint64_t> fault_address;
-  int64_t thread = 0;           // tid
-  std::string summary;          // one sentence
+  int64_t thread = 0;   // tid
+  std::string summary;  // one sentence
   std::optional<Blame> blame;
 };
 
 struct NativeFrameInfo {
   uint64_t address = 0;
-  std::string function;         // empty when unknown
-  std::string module;           // path, empty when unknown
-  uint64_t offset = 0;          // from function start (or module start when no function)
-  bool is_evaluator = false;    // a CPython eval-loop frame (Python frames merge here)
-  int python_frames_here = 0;   // how many Python frames this evaluator frame runs
+  std::string function;        // empty when unknown
+  std::string module;          // path, empty when unknown
+  uint64_t offset = 0;         // from function start (or module start when no function)
+  bool is_evaluator = false;   // a CPython eval-loop frame (Python frames merge here)
+  int python_frames_here = 0;  // how many Python frames this evaluator frame runs
 };
 
 struct PythonFrameInfo {
   std::string function;
-  std::string qualname;         // empty when the version has none
+  std::string qualname;  // empty when the version has none
   std::string file;
   std::optional<int> line;
-  std::string kind;             // "function" | "generator" | "coroutine" | "module" | "class"
+  std::string kind;  // "function" | "generator" | "coroutine" | "module" | "class"
   std::vector<std::pair<std::string, std::string>> locals;  // name, safe repr (in order)
   bool locals_read = false;
   uint64_t frame_address = 0;
   uint64_t code_address = 0;
-  std::string source_line;      // from the file on disk, when readable
+  std::string source_line;  // from the file on disk, when readable
 };
 
 struct TracebackEntry {
@@ -75,7 +75,7 @@ struct TracebackEntry {
 };
 
 struct ExceptionInfo {
-  std::string state;            // "raised" | "handled"
+  std::string state;  // "raised" | "handled"
   std::string type;
   std::string message;
   uint64_t address = 0;
@@ -83,7 +83,7 @@ struct ExceptionInfo {
   std::shared_ptr<ExceptionInfo> context;
   std::shared_ptr<ExceptionInfo> cause;
   bool suppress_context = false;
-  std::string note;             // e.g. "handled exception still set on an idle thread"
+  std::string note;  // e.g. "handled exception still set on an idle thread"
 };
 
 struct ThreadInfo {
@@ -94,7 +94,7 @@ struct ThreadInfo {
   bool gc_collecting = false;
   bool finalizing = false;
   int64_t interpreter_id = 0;
-  uint64_t thread_state = 0;    // PyThreadState address, 0 for threads without one
+  uint64_t thread_state = 0;                   // PyThreadState address, 0 for threads without one
   std::vector<PythonFrameInfo> python_frames;  // innermost first
   std::vector<NativeFrameInfo> native_frames;  // innermost first
   std::vector<ExceptionInfo> exceptions;       // raised first, then handled, innermost first
@@ -103,7 +103,7 @@ struct ThreadInfo {
 
 struct ModuleInfo {
   std::string path;
-  bool interpreter = false;     // the executable or the library that holds the runtime
+  bool interpreter = false;  // the executable or the library that holds the runtime
   std::string build_id;
   std::string build_id_status;  // "match" | "mismatch" | "missing" | "unknown"
   uint64_t load_address = 0;
@@ -119,13 +119,13 @@ struct ObjectRef {
 struct ParentRef {
   uint64_t address = 0;
   std::string type;
-  std::string slot;             // "[3]", "['key']", ".attr", "__dict__['x']", "tp_mro[1]"
-  bool conservative = false;    // found by a conservative scan, not an exact traverse
+  std::string slot;           // "[3]", "['key']", ".attr", "__dict__['x']", "tp_mro[1]"
+  bool conservative = false;  // found by a conservative scan, not an exact traverse
 };
 
 struct Finding {
-  std::string check;            // "refcount-underflow", ...
-  std::string severity;         // "error" | "warning" | "info"
+  std::string check;     // "refcount-underflow", ...
+  std::string severity;  // "error" | "warning" | "info"
   ObjectRef object;
   std::vector<ParentRef> parents;
   int64_t count = 1;
@@ -155,12 +155,12 @@ struct Report {
   std::string core_path;
   PythonInfo python;
   ProcessInfo process;
-  std::optional<CrashInfo> crash;  // nullopt for a live snapshot
-  std::vector<ThreadInfo> threads; // the crashing thread first
+  std::optional<CrashInfo> crash;   // nullopt for a live snapshot
+  std::vector<ThreadInfo> threads;  // the crashing thread first
   std::vector<ModuleInfo> modules;
   std::optional<GcSummary> gc;
-  std::vector<Finding> findings;   // most severe first
-  std::string heap_headline;       // the most severe finding in one sentence
+  std::vector<Finding> findings;  // most severe first
+  std::string heap_headline;      // the most severe finding in one sentence
   std::optional<std::string> signature;
   std::vector<std::string> signature_frames;  // what the signature was built from
   std::vector<std::string> warnings;

@@ -8,11 +8,11 @@
 namespace pycore::report {
 
 struct TextOptions {
-  bool color = false;          // ANSI colours (the CLI enables them only on a tty)
-  bool locals = false;         // --locals: each Python frame's locals
-  bool native = false;         // --native: native frames merged with the Python ones
-  bool modules = false;        // the module list (always with no Python runtime)
-  bool source_lines = true;    // the source line under each Python frame when readable
+  bool color = false;        // ANSI colours (the CLI enables them only on a tty)
+  bool locals = false;       // --locals: each Python frame's locals
+  bool native = false;       // --native: native frames merged with the Python ones
+  bool modules = false;      // the module list (always with no Python runtime)
+  bool source_lines = true;  // the source line under each Python frame when readable
 };
 
 std::string render_text(const Report& report, const TextOptions& options);
