@@ -136,8 +136,15 @@ struct RuntimeModule {
 };
 std::optional<RuntimeModule> find_runtime_module(const target::Modules& modules) {
   const std::vector<target::Module>& list = modules.list();
+  // The first symbol lookup in a module reads its whole symbol table (milliseconds for
+  // libc or a big extension), so modules named like python are tried first; the name is
+  // only an ordering hint, the symbol decides.
+  std::vector<int> order(list.size());
+  for (int i = 0; i < static_cast<int>(list.size()); ++i) order[i] = i;
+  std::stable_partition(order.begin(), order.end(),
+                        [&](int i) { return list[i].name.find("python") != std::string::npos; });
   for (int pass = 0; pass < 2; ++pass) {
-    for (int i = 0; i < static_cast<int>(list.size()); ++i) {
+    for (int i : order) {
       if (pass == 0 && find_in_module(modules, i, "_PyRuntime")) return RuntimeModule{i, true};
       if (pass == 1 && (find_in_module(modules, i, "PyInterpreterState_Head") ||
                         find_in_module(modules, i, "_PyThreadState_Current")))

@@ -29,24 +29,46 @@ struct ModuleFile {
 
 // One module's symbol table, read once from libdwfl and kept sorted: libdwfl's own
 // address lookup scans the whole table on every call (0.2 ms for python3.11's 41k symbols).
-struct SymbolTable {
-  struct Entry {
-    uint64_t address = 0;  // runtime address, or the TLS-block offset when `tls`
-    uint64_t size = 0;
-    const char* raw = nullptr;  // as in the ELF string table, owned by the Dwfl session
-    uint8_t preference = 0;     // among symbols at one address: higher is the better name
-    bool tls = false;
+struct SymbolEntry {
+  uint64_t address = 0;  // runtime address, or the TLS-block offset when `tls`
+  uint64_t size = 0;
+  const char* raw = nullptr;  // as in the ELF string table, owned by the Dwfl session
+  uint8_t preference = 0;     // among symbols at one address: higher is the better name
+  bool tls = false;
+};
+
+// Name -> symbol, open addressing in one array: libpython has ~40k symbols, and a
+// node-based map spends more time in malloc than in hashing.
+class NameIndex {
+ public:
+  void reserve(size_t n);
+  // Keeps the entry with the higher preference when a name is seen twice (statics of
+  // several source files share names).
+  void insert(std::string_view key, const SymbolEntry* entry);
+  const SymbolEntry* find(std::string_view key) const;
+
+ private:
+  struct Slot {
+    std::string_view key;
+    const SymbolEntry* entry = nullptr;
   };
+  std::vector<Slot> slots_;  // power-of-two size, at most half full
+  size_t used_ = 0;
+  void grow();
+};
+
+struct SymbolTable {
+  using Entry = SymbolEntry;
   std::vector<Entry> by_address;  // sorted by (address, preference)
   std::vector<Entry> tls;         // thread-local symbols: offsets, not addresses
   // Built on the first lookup by name: name (without symbol version) -> entry; and the
   // name before GCC's ".lto_priv.N" (LTO renames statics: 3.11's usedpools is
   // usedpools.lto_priv.0).
-  std::unordered_map<std::string_view, const Entry*> by_name;
-  std::unordered_map<std::string_view, const Entry*> by_lto_base;
+  NameIndex by_name;
+  NameIndex by_lto_base;
   // Demangling every C++ name is slow, and CPython's names are C: built only on the first
   // lookup of a name that looks like C++.
-  std::unordered_map<std::string_view, const Entry*> by_demangled;
+  NameIndex by_demangled;
   std::vector<std::unique_ptr<std::string>> demangled;  // storage for by_demangled's keys
   bool demangled_index_built = false;
   bool name_index_built = false;

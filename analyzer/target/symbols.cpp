@@ -10,6 +10,51 @@
 #include "modules_impl.hpp"
 
 namespace pycore::target {
+
+void NameIndex::reserve(size_t n) {
+  size_t size = 16;
+  while (size < 2 * n) size *= 2;
+  if (size > slots_.size()) {
+    std::vector<Slot> old = std::move(slots_);
+    slots_.assign(size, Slot{});
+    used_ = 0;
+    for (const Slot& s : old)
+      if (s.entry) insert(s.key, s.entry);
+  }
+}
+
+void NameIndex::grow() {
+  reserve(slots_.empty() ? 8 : slots_.size());
+}
+
+void NameIndex::insert(std::string_view key, const SymbolEntry* entry) {
+  if (2 * (used_ + 1) > slots_.size()) grow();
+  size_t mask = slots_.size() - 1;
+  for (size_t i = std::hash<std::string_view>{}(key)&mask;; i = (i + 1) & mask) {
+    Slot& slot = slots_[i];
+    if (!slot.entry) {
+      slot = Slot{key, entry};
+      ++used_;
+      return;
+    }
+    if (slot.key == key) {
+      // Several statics may share a name (one per source file): prefer an exported one.
+      if (entry->preference > slot.entry->preference) slot.entry = entry;
+      return;
+    }
+  }
+}
+
+const SymbolEntry* NameIndex::find(std::string_view key) const {
+  if (slots_.empty()) return nullptr;
+  size_t mask = slots_.size() - 1;
+  for (size_t i = std::hash<std::string_view>{}(key)&mask;; i = (i + 1) & mask) {
+    const Slot& slot = slots_[i];
+    if (!slot.entry) return nullptr;
+    if (slot.key == key) return slot.entry;
+  }
+}
+
 namespace detail {
 namespace {
 
@@ -99,11 +144,8 @@ const SymbolTable::Entry* symbol_at(const SymbolTable& table, uint64_t address) 
 
 namespace {
 
-void keep_better(std::unordered_map<std::string_view, const SymbolTable::Entry*>& index,
-                 std::string_view key, const SymbolTable::Entry& entry) {
-  auto [it, inserted] = index.try_emplace(key, &entry);
-  // Several statics may share a name (one per source file): prefer an exported one.
-  if (!inserted && entry.preference > it->second->preference) it->second = &entry;
+void keep_better(NameIndex& index, std::string_view key, const SymbolTable::Entry& entry) {
+  index.insert(key, &entry);
 }
 
 template <class Fn>
@@ -127,8 +169,8 @@ const SymbolTable::Entry* symbol_named(SymbolTable& table, std::string_view name
     });
     table.name_index_built = true;
   }
-  if (auto it = table.by_name.find(name); it != table.by_name.end()) return it->second;
-  if (auto it = table.by_lto_base.find(name); it != table.by_lto_base.end()) return it->second;
+  if (const auto* e = table.by_name.find(name)) return e;
+  if (const auto* e = table.by_lto_base.find(name)) return e;
   bool looks_cpp =
       name.find("::") != std::string_view::npos || name.find('(') != std::string_view::npos;
   if (!looks_cpp) return nullptr;
@@ -140,8 +182,7 @@ const SymbolTable::Entry* symbol_named(SymbolTable& table, std::string_view name
     });
     table.demangled_index_built = true;
   }
-  auto it = table.by_demangled.find(name);
-  return it == table.by_demangled.end() ? nullptr : it->second;
+  return table.by_demangled.find(name);
 }
 
 }  // namespace detail
