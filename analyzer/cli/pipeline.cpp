@@ -152,6 +152,7 @@ Outcome run_pipeline(const Options& o) {
   mo.executable = o.executable;
   mo.sysroot = o.sysroot;
   mo.debug_dirs = o.debug_dirs;
+  mo.cache_dir = o.cache_dir;
   auto modules = target::Modules::load(*core, mo);
   if (!modules) {
     out.exit = more_severe(out.exit, modules.error().code);

@@ -9,6 +9,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <thread>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -33,14 +35,6 @@ std::filesystem::path cache_file(const std::string& dir, std::string_view build_
 }
 
 }  // namespace
-
-std::string default_cache_dir() {
-  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg)
-    return std::string(xdg) + "/pycore-analyze";
-  if (const char* home = std::getenv("HOME"); home && *home)
-    return std::string(home) + "/.cache/pycore-analyze";
-  return {};
-}
 
 std::optional<DwarfLayout> load_cached_layout(const std::string& dir, std::string_view build_id) {
   if (dir.empty() || !plausible_build_id(build_id)) return std::nullopt;
@@ -98,7 +92,9 @@ bool store_cached_layout(const std::string& dir, std::string_view build_id,
   if (ec) return false;
   std::filesystem::path final_path = cache_file(dir, build_id);
   std::filesystem::path tmp = final_path;
-  tmp += ".tmp." + std::to_string(::getpid());
+  // --batch analyses cores on several threads: the temporary name is per thread.
+  tmp += ".tmp." + std::to_string(::getpid()) + "." +
+         std::to_string(std::hash<std::thread::id>{}(std::this_thread::get_id()));
   {
     std::ofstream out(tmp);
     if (!out) return false;

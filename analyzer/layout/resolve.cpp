@@ -82,7 +82,7 @@ void apply_debug_offsets(const target::AddressSpace& memory, const target::Modul
 
 std::string cache_dir_of(const LayoutOptions& options) {
   if (options.cache_dir == "-") return {};
-  return options.cache_dir.empty() ? default_cache_dir() : options.cache_dir;
+  return options.cache_dir.empty() ? target::default_cache_dir() : options.cache_dir;
 }
 
 // The DWARF result for the module: from the cache, or read and then cached.

@@ -186,6 +186,9 @@ Result<Modules> Modules::load(const CoreFile& core, const ModuleOptions& options
     return Error{ExitCode::kNotACore, core.file->path() + ": libelf: " + detail::elf_error()};
   }
   impl->debug_dirs = debug_dirs(options);
+  impl->cache_dir = options.cache_dir == "-"    ? std::string()
+                    : options.cache_dir.empty() ? default_cache_dir()
+                                                : options.cache_dir;
   impl->debuginfo_path = debuginfo_path(impl->debug_dirs);
   impl->debuginfo_path_ptr = impl->debuginfo_path.data();
   impl->callbacks.find_elf = detail::find_elf;

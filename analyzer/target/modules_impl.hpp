@@ -72,6 +72,8 @@ struct SymbolTable {
   std::vector<std::unique_ptr<std::string>> demangled;  // storage for by_demangled's keys
   bool demangled_index_built = false;
   bool name_index_built = false;
+  // When loaded from the symbol cache, the names live in this mapping.
+  std::shared_ptr<const MappedFile> backing;
 };
 
 struct Modules::Impl {
@@ -84,6 +86,7 @@ struct Modules::Impl {
   Elf* core_elf = nullptr;
   Dwfl* dwfl = nullptr;
   std::vector<std::string> debug_dirs;
+  std::string cache_dir;  // symbol cache; empty: none
   std::string debuginfo_path;
   char* debuginfo_path_ptr = nullptr;  // libdwfl reads the path through a char**
   Dwfl_Callbacks callbacks{};

@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "modules_impl.hpp"
+#include "symbol_cache.hpp"
 
 namespace pycore::target {
 
@@ -189,10 +190,24 @@ const SymbolTable::Entry* symbol_named(SymbolTable& table, std::string_view name
 
 namespace {
 
+// Small tables are cheaper to read than to look up in the cache.
+constexpr int kMinCachedSymbols = 2000;
+
 SymbolTable* symbols_of(Modules::Impl& impl, size_t i) {
   if (impl.files[i]->status == BuildIdStatus::kMismatch) return nullptr;  // never trusted
   auto& table = impl.symbols[i];
-  if (!table) table = detail::read_symbol_table(impl.handles[i]);
+  if (table) return table.get();
+  const Module& m = impl.modules[i];
+  detail::SymbolCacheKey key;
+  int count = dwfl_module_getsymtab(impl.handles[i]);
+  // Only a verified build-id names the same bytes next time.
+  if (count >= kMinCachedSymbols && m.status == BuildIdStatus::kMatch)
+    key = {impl.cache_dir, m.build_id, count, m.bias};
+  table = detail::load_cached_symbols(key);
+  if (!table) {
+    table = detail::read_symbol_table(impl.handles[i]);
+    detail::store_cached_symbols(key, *table);
+  }
   return table.get();
 }
 

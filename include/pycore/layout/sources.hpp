@@ -76,8 +76,6 @@ Result<DwarfLayout> read_dwarf_layout(const std::string& path, const DwarfOption
 
 // ---- on-disk cache of DWARF results, keyed by build-id
 
-// $XDG_CACHE_HOME/pycore-analyze, else ~/.cache/pycore-analyze; empty when neither is set.
-std::string default_cache_dir();
 // nullopt when missing, unreadable, corrupt, for another build-id or another fields.def.
 std::optional<DwarfLayout> load_cached_layout(const std::string& dir, std::string_view build_id);
 // Writes atomically (temporary file + rename); false on any failure (the cache is optional).

@@ -18,6 +18,7 @@ struct ModuleOptions {
   std::string executable;               // empty: found from the core (AT_EXECFN / NT_FILE)
   std::string sysroot;                  // prefix for every path named in the core (gdb's sysroot)
   std::vector<std::string> debug_dirs;  // replaces the default /usr/lib/debug when non-empty
+  std::string cache_dir;                // symbol-table cache: "" default_cache_dir(), "-" none
 };
 
 enum class BuildIdStatus {
@@ -50,6 +51,10 @@ struct Symbol {
   int module = -1;   // index into Modules::list()
   bool tls = false;  // thread-local: `address` is the offset in the module's TLS block
 };
+
+// $XDG_CACHE_HOME/pycore-analyze, else ~/.cache/pycore-analyze; empty when neither is set.
+// Shared by the symbol cache here and the layout cache.
+std::string default_cache_dir();
 
 class Modules {
  public:
