@@ -1,8 +1,11 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <iostream>
+#include <stdexcept>
+#include <string>
 
 #include "batch.hpp"
 #include "options.hpp"
@@ -67,6 +70,10 @@ int run(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   try {
+    // Test-only fault injection: the internal-error path must be exercised by a test.
+    if (const char* fault = std::getenv("PYCORE_TEST_FAULT");
+        fault && std::string(fault) == "internal")
+      throw std::logic_error("fault injected by PYCORE_TEST_FAULT");
     return run(argc, argv);
   } catch (const std::exception& e) {
     // Reaching here is a bug: every expected failure is a Result, not an exception.

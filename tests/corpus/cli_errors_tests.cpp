@@ -160,3 +160,31 @@ TEST_CASE("Debian's static python3.11 gives the same stacks without its debug in
   }
   if (seen == 0) WARN("Debian's /usr/bin/python3.11 is not in the corpus: not exercised");
 }
+
+TEST_CASE("an internal error exits 70 with a one-line message", "[cli]") {
+  auto r = run_command("PYCORE_TEST_FAULT=internal " + shell_quote(PYCORE_ANALYZER) + " core");
+  CHECK(r.exit_code == 70);
+  CHECK(r.err.find("internal error") != std::string::npos);
+}
+
+TEST_CASE("a core of a process without Python exits 8 with its native report", "[cli]") {
+  // A real crash of a non-Python program: sleep, killed with SIGSEGV.
+  std::string dir = "/tmp/pycore-nopython-" + std::to_string(getpid());
+  std::string script = "mkdir -p " + dir + " && cd " + dir +
+                       " && ulimit -c unlimited && (sleep 30 & pid=$!; sleep 0.2; "
+                       "kill -SEGV $pid; wait $pid; true)";
+  run_command("bash -c " + shell_quote(script));
+  std::string core = dir + "/core";
+  if (run_command("test -s " + shell_quote(core)).exit_code != 0) {
+    WARN("no core written for sleep (core_pattern is not a plain file name here): not exercised");
+    return;
+  }
+  auto r = run_analyzer({"--json", "--no-heap", core});
+  CHECK(r.exit_code == 8);
+  json doc = json::parse(r.out, nullptr, false);
+  REQUIRE(!doc.is_discarded());
+  CHECK(doc["python"]["version"].is_null());
+  REQUIRE(doc["threads"].size() >= 1);
+  CHECK(!doc["threads"][0]["native_frames"].empty());
+  run_command("rm -rf " + shell_quote(dir));
+}
