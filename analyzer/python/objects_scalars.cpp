@@ -4,6 +4,7 @@
 
 #include "objects_internal.hpp"
 #include "pycore/python/numbers.hpp"
+#include "utf8.hpp"
 
 namespace pycore::python {
 
@@ -13,25 +14,6 @@ namespace {
 
 // Sizes beyond these are corruption, not data: refuse rather than allocate.
 constexpr int64_t kMaxSaneLength = int64_t{1} << 40;
-
-void append_utf8(std::string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    // Lone surrogates are kept as 3-byte sequences (like 'surrogatepass').
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | ((cp >> 18) & 0x07));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
 
 // Reads `count` pointers starting at `base` into Refs; false when unreadable.
 bool read_pointer_array(const target::AddressSpace& mem, uint64_t base, size_t count,
@@ -112,7 +94,7 @@ std::optional<StrValue> ObjectReader::str(uint64_t obj, size_t max_chars,
       std::memcpy(&cp, &raw[i * 4], 4);
       if (cp > 0x10FFFF) return std::nullopt;  // not a str any more
     }
-    append_utf8(v.utf8, cp);
+    detail::append_utf8(v.utf8, cp);
     if (want_code_points) v.code_points.push_back(cp);
   }
   return v;

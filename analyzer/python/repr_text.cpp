@@ -2,6 +2,7 @@
 #include <cstdio>
 
 #include "pycore/python/repr.hpp"
+#include "utf8.hpp"
 
 namespace pycore::python {
 
@@ -30,24 +31,6 @@ bool is_printable(uint32_t cp) {
     if (cp >= r.first && cp <= r.last) return false;
   // Plane-end noncharacters U+nFFFE/U+nFFFF.
   return (cp & 0xFFFE) != 0xFFFE;
-}
-
-void append_utf8(std::string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
 }
 
 void append_escape(std::string& out, const char* format, uint32_t value) {
@@ -83,7 +66,7 @@ std::string str_repr(const std::vector<uint32_t>& code_points) {
     } else if (cp == '\r') {
       out += "\\r";
     } else if (is_printable(cp)) {
-      append_utf8(out, cp);
+      detail::append_utf8(out, cp);
     } else if (cp <= 0xFF) {
       append_escape(out, "\\x%02x", cp);
     } else if (cp <= 0xFFFF) {
