@@ -36,7 +36,8 @@ std::vector<Analysed> analyse(const std::string& scenario) {
     auto loaded = test::load_core(e.core, e.executable);
     CHECK(loaded->error == "");
     if (!loaded->error.empty()) continue;
-    Analysed a{e, test::read_json(e.truth), heap::analyze_heap(loaded->memory, *loaded->layout)};
+    Analysed a{e, test::read_json(e.truth_path),
+               heap::analyze_heap(loaded->memory, *loaded->layout)};
     out.push_back(std::move(a));
   }
   return out;

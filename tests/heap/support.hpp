@@ -1,19 +1,14 @@
-// Test support for the heap stage: synthetic memory for unit tests, corpus cores loaded
-// through the real target and layout stages for integration tests.
+// Test support for the heap stage: synthetic memory for unit tests. Corpus cores come
+// from the shared tests/support library.
 #pragma once
 
 #include <cstdint>
 #include <cstring>
 #include <memory>
-#include <nlohmann/json.hpp>
-#include <optional>
-#include <string>
 #include <vector>
 
-#include "pycore/layout/layout.hpp"
+#include "corpus_support.hpp"
 #include "pycore/target/address_space.hpp"
-#include "pycore/target/core_file.hpp"
-#include "pycore/target/modules.hpp"
 
 namespace pycore::test {
 
@@ -34,22 +29,5 @@ class FakeMemory {
   std::vector<std::unique_ptr<Block>> blocks_;
   std::vector<target::Region> regions_;
 };
-
-struct LoadedCore {
-  std::optional<target::CoreFile> core;
-  std::optional<target::Modules> modules;
-  target::AddressSpace memory;
-  std::optional<layout::Layout> layout;
-  std::string error;
-};
-std::unique_ptr<LoadedCore> load_core(const std::string& core, const std::string& executable);
-
-struct CorpusEntry {
-  std::string interpreter, scenario, status, reason, core, truth, executable;
-  bool debug = false;
-};
-std::string corpus_dir();  // $PYCORE_CORPUS_DIR, else the build tree's
-std::optional<std::vector<CorpusEntry>> read_manifest(const std::string& dir);
-nlohmann::json read_json(const std::string& path);
 
 }  // namespace pycore::test
