@@ -6,15 +6,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
-#include <map>
 #include <sstream>
 
 namespace pycore::test {
-
-std::string basename(const std::string& path) {
-  auto slash = path.rfind('/');
-  return slash == std::string::npos ? path : path.substr(slash + 1);
-}
 
 std::string shell_quote(const std::string& s) {
   std::string q = "'";
@@ -31,33 +25,18 @@ static std::string slurp(const std::string& path) {
 
 Corpus load_corpus(const std::string& dir) {
   Corpus corpus;
-  std::ifstream in(dir + "/manifest.json");
-  if (!in) return corpus;
-  nlohmann::json manifest = nlohmann::json::parse(in);
-  std::map<std::string, nlohmann::json> interpreters;
-  for (const auto& i : manifest["interpreters"]) interpreters[i["id"].get<std::string>()] = i;
-  for (const auto& e : manifest["entries"]) {
-    std::string id = e["interpreter"].get<std::string>() + "/" + e["scenario"].get<std::string>();
-    std::string status = e["status"].get<std::string>();
-    if (status == "skipped") {
-      corpus.skipped.push_back(id + ": " + e.value("reason", std::string("?")));
-      continue;
+  auto entries = read_manifest(dir);
+  if (!entries) return corpus;
+  for (auto& e : *entries) {
+    std::string id = e.interpreter + "/" + e.scenario;
+    if (e.status == "skipped") {
+      corpus.skipped.push_back(id + ": " + e.reason);
+    } else if (e.status != "ok") {
+      corpus.failed.push_back(id + ": " + e.reason);
+    } else {
+      load_truth(e);
+      corpus.ok.push_back(std::move(e));
     }
-    if (status != "ok") {
-      corpus.failed.push_back(id + ": " + e.value("reason", std::string("?")));
-      continue;
-    }
-    CorpusEntry entry;
-    entry.interpreter = e["interpreter"];
-    const auto& interp = interpreters[entry.interpreter];
-    entry.executable = interp.value("executable", std::string());
-    entry.version = interp.value("version", std::string());
-    entry.debug = interp.value("debug", false);
-    entry.scenario = e["scenario"];
-    entry.core = e["core"];
-    std::ifstream t(e["truth"].get<std::string>());
-    if (t) entry.truth = nlohmann::json::parse(t, nullptr, false);
-    corpus.ok.push_back(std::move(entry));
   }
   return corpus;
 }

@@ -1,21 +1,12 @@
-// Shared helpers for tests over the generated corpus: the manifest, running the CLI.
+// Shared helpers for the end-to-end tests: the corpus with its truths, running the CLI.
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
-namespace pycore::test {
+#include "manifest.hpp"
 
-struct CorpusEntry {
-  std::string interpreter;  // "pyenv-3.11.7"
-  std::string executable;
-  std::string version;
-  bool debug = false;
-  std::string scenario;
-  std::string core;
-  nlohmann::json truth;
-};
+namespace pycore::test {
 
 struct Corpus {
   std::vector<CorpusEntry> ok;
@@ -41,7 +32,6 @@ RunResult run_analyzer(const std::vector<std::string>& args);
 // Runs any command line and captures its output.
 RunResult run_command(const std::string& command);
 
-std::string basename(const std::string& path);
 std::string shell_quote(const std::string& s);
 
 }  // namespace pycore::test

@@ -1,8 +1,5 @@
 #include "corpus_support.hpp"
 
-#include <cstdlib>
-#include <fstream>
-
 namespace pycore::test {
 
 std::unique_ptr<LoadedCore> load_core(const std::string& core_path, const std::string& executable,
@@ -33,52 +30,6 @@ std::unique_ptr<LoadedCore> load_core(const std::string& core_path, const std::s
   }
   out->layout = std::move(layout.value());
   return out;
-}
-
-std::string corpus_dir() {
-  if (const char* env = std::getenv("PYCORE_CORPUS_DIR")) return env;
-  return PYCORE_CORPUS_DIR;
-}
-
-nlohmann::json read_json(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return nullptr;
-  try {
-    return nlohmann::json::parse(in);
-  } catch (const std::exception&) {
-    return nullptr;
-  }
-}
-
-std::optional<std::vector<CorpusEntry>> read_manifest(const std::string& dir) {
-  auto manifest = read_json(dir + "/manifest.json");
-  if (!manifest.is_object()) return std::nullopt;
-  std::map<std::string, nlohmann::json> interps;
-  for (const auto& i : manifest.value("interpreters", nlohmann::json::array()))
-    interps[i.value("id", "")] = i;
-  std::vector<CorpusEntry> out;
-  for (const auto& e : manifest.value("entries", nlohmann::json::array())) {
-    CorpusEntry c;
-    c.interpreter = e.value("interpreter", "");
-    c.scenario = e.value("scenario", "");
-    c.status = e.value("status", "");
-    if (e.contains("reason") && e["reason"].is_string()) c.reason = e["reason"];
-    if (e.contains("core") && e["core"].is_string()) c.core = e["core"];
-    if (e.contains("truth") && e["truth"].is_string()) c.truth_path = e["truth"];
-    const auto& i = interps[c.interpreter];
-    if (i.is_object()) {
-      c.executable = i.value("executable", "");
-      c.version = i.value("version", "");
-      c.debug = i.value("debug", false);
-    }
-    out.push_back(std::move(c));
-  }
-  return out;
-}
-
-std::string basename(const std::string& path) {
-  size_t slash = path.rfind('/');
-  return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
 }  // namespace pycore::test

@@ -4,30 +4,32 @@
 #include <future>
 #include <map>
 
-#include "corpus.hpp"
 #include "gdb_backtrace.hpp"
+#include "manifest.hpp"
 #include "pycore/target/address_space.hpp"
 #include "pycore/target/native_stack.hpp"
 #include "synthetic_core.hpp"
+#include "truth.hpp"
 
 using namespace pycore;
 using namespace pycore::target;
 using namespace pycore::target::testing;
 namespace fs = std::filesystem;
+using test::CorpusEntry;
+using Corpus = std::vector<CorpusEntry>;
 
 namespace {
 
 // The corpus; fails when it lists nothing. With `report`, every entry that is not usable
 // is reported (once per run is enough: the first test case does it).
 Corpus require_corpus(bool report = false) {
-  std::string error;
-  auto corpus = read_corpus(PYCORE_CORPUS_DIR, &error);
-  INFO("corpus in " << PYCORE_CORPUS_DIR << " (CTest fixture `corpus`): " << error);
+  auto corpus = test::read_manifest(PYCORE_CORPUS_DIR);
+  INFO("corpus in " << PYCORE_CORPUS_DIR << " (CTest fixture `corpus`)");
   REQUIRE(corpus.has_value());
   // No interpreter found means nothing was tested: that is a failure, not a skip.
-  REQUIRE_FALSE(corpus->entries.empty());
+  REQUIRE_FALSE(corpus->empty());
   size_t ok = 0;
-  for (const auto& e : corpus->entries) {
+  for (const auto& e : *corpus) {
     if (e.status == "ok") {
       ++ok;
     } else if (report) {
@@ -40,7 +42,7 @@ Corpus require_corpus(bool report = false) {
 
 std::vector<const CorpusEntry*> ok_entries(const Corpus& corpus) {
   std::vector<const CorpusEntry*> out;
-  for (const auto& e : corpus.entries) {
+  for (const auto& e : corpus) {
     if (e.status == "ok" && !e.core.empty()) out.push_back(&e);
   }
   return out;
@@ -136,18 +138,17 @@ TEST_CASE("every corpus core loads, unwinds and agrees with its truth", "[target
   Corpus corpus = require_corpus(true);
   for (const CorpusEntry* e : ok_entries(corpus)) {
     INFO(e->interpreter << "/" << e->scenario << ": " << e->core);
-    const CorpusInterpreter* interp = corpus.interpreter(e->interpreter);
-    REQUIRE(interp != nullptr);
+    REQUIRE_FALSE(e->executable.empty());
     Loaded l = load(e->core);
     CHECK_FALSE(l.core.truncated);
     REQUIRE_FALSE(l.core.threads.empty());
     REQUIRE_FALSE(l.core.mappings.empty());
 
     // The executable, found from NT_FILE alone, is the interpreter that ran.
-    CHECK(find_executable(l.core) == real(interp->executable));
+    CHECK(find_executable(l.core) == real(e->executable));
     const Module* main = l.modules.main();
     REQUIRE(main != nullptr);
-    CHECK(main->file == real(interp->executable));
+    CHECK(main->file == real(e->executable));
     CHECK(main->status == BuildIdStatus::kMatch);
     CHECK(l.modules.warnings().empty());
     CHECK(l.modules.find_symbol("PyObject_GetAttr"));
@@ -162,7 +163,7 @@ TEST_CASE("every corpus core loads, unwinds and agrees with its truth", "[target
     CHECK(crashed.frames[0].activation);
     CHECK_FALSE(crashed.frames[0].function.empty());
 
-    Truth truth = read_truth(e->truth);
+    Truth truth = read_truth(e->truth_path);
     for (int tid : truth.tids) {
       bool present = std::any_of(threads.begin(), threads.end(),
                                  [&](const NativeThread& t) { return t.tid == tid; });
@@ -187,7 +188,7 @@ TEST_CASE("the crashing thread's native frames agree with gdb", "[target][integr
   for (size_t i = 0; i < chosen.size(); i += 2) {
     std::vector<std::future<std::string>> running;
     for (size_t k = i; k < chosen.size() && k < i + 2; ++k) {
-      std::string exe = corpus.interpreter(chosen[k]->interpreter)->executable;
+      std::string exe = chosen[k]->executable;
       running.push_back(std::async(std::launch::async, run_gdb_backtrace, exe, chosen[k]->core,
                                    std::string(PYCORE_TARGET_GDB_CACHE)));
     }
@@ -274,24 +275,24 @@ TEST_CASE("a core paired with the wrong executable is a build-id mismatch",
   auto chosen = one_per_interpreter(corpus);
   for (size_t i = 0; i < chosen.size(); ++i) {
     const CorpusEntry* e = chosen[i];
-    std::string own = real(corpus.interpreter(e->interpreter)->executable);
-    const CorpusInterpreter* wrong = nullptr;
-    for (const auto& other : corpus.interpreters) {
-      if (real(other.executable) != own && fs::exists(other.executable)) wrong = &other;
+    std::string own = real(e->executable);
+    std::string wrong;
+    for (const auto& other : corpus) {
+      if (real(other.executable) != own && fs::exists(other.executable)) wrong = other.executable;
     }
-    if (wrong == nullptr) {
+    if (wrong.empty()) {
       WARN("no second interpreter to pair " << e->interpreter << " with");
       continue;
     }
-    INFO(e->interpreter << " core with " << wrong->executable);
+    INFO(e->interpreter << " core with " << wrong);
     ModuleOptions options;
-    options.executable = wrong->executable;
+    options.executable = wrong;
     Loaded l = load(e->core, options);
     REQUIRE(l.modules.main() != nullptr);
     CHECK(l.modules.main()->status == BuildIdStatus::kMismatch);
-    CHECK(l.modules.main()->file == wrong->executable);
+    CHECK(l.modules.main()->file == wrong);
     REQUIRE(l.modules.warnings().size() == 1);
-    CHECK(l.modules.warnings()[0].find(wrong->executable + ": build-id") == 0);
+    CHECK(l.modules.warnings()[0].find(wrong + ": build-id") == 0);
     CHECK(l.modules.warnings()[0].find("ignoring the file's contents") != std::string::npos);
   }
 }
