@@ -78,6 +78,8 @@ int main(int argc, char** argv) {
       options.timeout_seconds = std::stod(argv[++i]);
     } else if (a == "--leak-min" && i + 1 < argc) {
       options.leak_min_count = std::stoul(argv[++i]);
+    } else if (a == "--leak-min-builtin" && i + 1 < argc) {
+      options.leak_min_count_builtin = std::stoul(argv[++i]);
     } else if (exe.empty()) {
       exe = a;
     } else {

@@ -29,8 +29,9 @@ struct Options {
   std::vector<std::string> debug_dirs;
   bool heap = true;
   uint64_t max_objects = 50'000'000;
-  double timeout_seconds = 0;             // 0: none
-  bool batch = false;                     // --batch: many cores, table grouped by signature
+  double timeout_seconds = 0;  // 0: none
+  bool progress = false;       // heap progress line on stderr (set by main when stderr is a tty)
+  bool batch = false;          // --batch: many cores, table grouped by signature
   std::vector<std::string> batch_inputs;  // cores and directories of cores
   unsigned jobs = 0;                      // 0: one per core of this machine
   bool show_help = false;

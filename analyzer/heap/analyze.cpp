@@ -14,6 +14,7 @@
 #include "pycore/python/objects.hpp"
 #include "roots.hpp"
 #include "summary.hpp"
+#include "untracked.hpp"
 
 namespace pycore::heap {
 
@@ -61,9 +62,15 @@ HeapResult analyze_heap(const target::AddressSpace& space, const layout::Layout&
                         const HeapOptions& options) {
   HeapResult result;
   const Clock::time_point start = Clock::now();
-  auto progress = [&](double f) {
-    if (options.progress) options.progress(f);
+  auto progress = [&](const char* phase, size_t done, size_t total) {
+    if (options.progress) options.progress(HeapProgress{phase, done, total});
   };
+  // One deadline for the whole stage; every long loop polls it.
+  const Clock::time_point deadline =
+      start + std::chrono::duration_cast<Clock::duration>(
+                  std::chrono::duration<double>(options.timeout_seconds));
+  std::function<bool()> should_stop;
+  if (options.timeout_seconds > 0) should_stop = [deadline] { return Clock::now() > deadline; };
   if (layout.build.free_threaded) {
     result.warnings.push_back(
         "heap: free-threaded builds keep no GC lists (objects live in mimalloc heaps); the heap "
@@ -81,10 +88,12 @@ HeapResult analyze_heap(const target::AddressSpace& space, const layout::Layout&
   for (const auto& n : lists.notes) result.warnings.push_back("heap: " + n);
   GcWalkLimits limits;
   limits.max_objects = options.max_objects;
+  limits.should_stop = should_stop;
+  limits.progress = [&](size_t objects) { progress("walking GC lists", objects, 0); };
   GcWalk walk = walk_gc_lists(memory, codec, lists.lists, limits);
   for (const auto& n : walk.notes) result.warnings.push_back("heap: " + n);
+  const bool walk_cut = walk.truncated || walk.timed_out;
   result.stats.seconds_walk = seconds_since(walk_start);
-  progress(0.05);
 
   // ---- the graph
   const Clock::time_point graph_start = Clock::now();
@@ -101,14 +110,12 @@ HeapResult analyze_heap(const target::AddressSpace& space, const layout::Layout&
   BuildInputs inputs{memory, layout, offsets, types, pymalloc, rules};
   BuildOptions build_options;
   build_options.threads = options.threads;
-  const Clock::time_point deadline =
-      start + std::chrono::duration_cast<Clock::duration>(
-                  std::chrono::duration<double>(options.timeout_seconds));
-  if (options.timeout_seconds > 0)
-    build_options.should_stop = [deadline] { return Clock::now() > deadline; };
-  build_options.progress = [&](double f) { progress(0.05 + 0.85 * f); };
+  build_options.should_stop = should_stop;
+  build_options.progress = progress;
   BuildResult built = build_graph(inputs, walk, build_options);
   for (const auto& n : built.notes) result.warnings.push_back("heap: " + n);
+  // Objects the walk never reached may be referrers: "no referrer found" means nothing.
+  if (walk_cut) built.complete = false;
   ObjectGraph& graph = built.graph;
 
   const RootSet roots = collect_roots(memory, layout, lists.interpreters, graph.index);
@@ -126,8 +133,20 @@ HeapResult analyze_heap(const target::AddressSpace& space, const layout::Layout&
   check_options.leak_min_count_builtin = options.leak_min_count_builtin;
   check_options.max_parents = options.max_parents;
   check_options.max_findings_per_check = options.max_findings_per_check;
-  CheckResult checked = run_checks(
-      CheckInputs{graph, types, built, lists, walk, codec, describe, rules}, check_options);
+  progress("checks", 0, 0);
+  // After the deadline only the checks that are linear in the graph's own arrays run; the
+  // untracked balance sorts every edge and may revisit the whole heap to name parents.
+  std::vector<UntrackedUnderflow> untracked;
+  if (should_stop && should_stop())
+    result.warnings.push_back(
+        "heap: time limit reached before the refcounts of untracked objects (str, int, "
+        "untracked tuples, code objects) were balanced: that part of refcount-underflow was "
+        "not run");
+  else
+    untracked = untracked_underflows(built.untracked, memory, offsets, rules);
+  CheckResult checked =
+      run_checks(CheckInputs{graph, types, built, lists, walk, codec, describe, rules, &untracked},
+                 check_options);
   result.findings = std::move(checked.findings);
   for (auto& w : checked.warnings) result.warnings.push_back("heap: " + w);
   result.headline = headline(result.findings);
@@ -144,7 +163,16 @@ HeapResult analyze_heap(const target::AddressSpace& space, const layout::Layout&
   result.stats.seconds_index = built.seconds.index;
   result.stats.seconds_headers = built.seconds.headers;
   result.stats.seconds_referents = built.seconds.referents;
-  progress(1.0);
+  if (walk_cut || !built.complete)
+    result.warnings.push_back(fmt::format(
+        "heap: the analysis is partial ({}): findings are about the {} objects examined; "
+        "leak-candidate needs every referrer and was not run; refcount-underflow and the "
+        "pointer checks only count references that were seen, so they can miss problems but "
+        "not invent them",
+        walk.truncated                ? fmt::format("--max-objects {}", options.max_objects)
+        : options.timeout_seconds > 0 ? fmt::format("--timeout {}", options.timeout_seconds)
+                                      : std::string("an internal limit, see above"),
+        graph.gc_count));
   return result;
 }
 

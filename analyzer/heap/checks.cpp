@@ -178,6 +178,15 @@ class Checker {
       want_parents(i, out_.findings.size() - 1);
       underflows_.push_back(out_.findings.size() - 1);
     }
+    if (in_.untracked == nullptr) return;
+    for (const UntrackedUnderflow& u : *in_.untracked) {
+      if (!room("refcount-underflow")) continue;
+      auto& f = add("refcount-underflow", "error", in_.describe.object_ref_at(u.address));
+      f.object.refcount = u.refcount;
+      f.count = static_cast<int64_t>(u.references);
+      untracked_wanted_.push_back({u.address, out_.findings.size() - 1});
+      underflows_.push_back(out_.findings.size() - 1);
+    }
   }
 
   // Pointers that lead nowhere live, grouped by target.
@@ -276,6 +285,21 @@ class Checker {
         }
       }
     }
+    if (!untracked_wanted_.empty()) {
+      std::vector<uint64_t> targets;
+      for (const auto& [address, finding] : untracked_wanted_) targets.push_back(address);
+      auto holders =
+          untracked_referrers(g_, in_.types, in_.describe.visit, targets, o_.max_parents);
+      for (size_t k = 0; k < untracked_wanted_.size(); ++k) {
+        report::Finding& f = out_.findings[untracked_wanted_[k].second];
+        for (uint32_t parent : holders[k]) {
+          for (report::ParentRef& p : in_.describe.parent_refs(parent, targets[k])) {
+            if (f.parents.size() >= o_.max_parents) break;
+            f.parents.push_back(std::move(p));
+          }
+        }
+      }
+    }
     for (size_t fi : underflows_) {
       report::Finding& f = out_.findings[fi];
       std::vector<std::string> exact;
@@ -305,6 +329,7 @@ class Checker {
   CheckResult out_;
   std::vector<std::pair<uint32_t, size_t>> parents_wanted_;
   std::vector<size_t> underflows_;
+  std::vector<std::pair<uint64_t, size_t>> untracked_wanted_;  // address, finding
   std::map<std::string, size_t> counted_, dropped_;
 };
 

@@ -9,6 +9,7 @@
 #include "graph_build.hpp"
 #include "pycore/heap/gc_lists.hpp"
 #include "pycore/report/model.hpp"
+#include "untracked.hpp"
 
 namespace pycore::heap {
 
@@ -31,6 +32,8 @@ struct CheckInputs {
   const GcHeadCodec& codec;
   const Describer& describe;
   RefcountRules rules;
+  // Untracked objects with more references than their refcount (untracked_underflows()).
+  const std::vector<UntrackedUnderflow>* untracked = nullptr;
 };
 
 struct CheckResult {

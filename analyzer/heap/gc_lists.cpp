@@ -191,6 +191,13 @@ class ListWalker {
         out_.truncated = true;
         break;
       }
+      if (++steps_ % kPollEvery == 0) {
+        if (limits_.progress) limits_.progress(out_.objects.size() + back_.size());
+        if (limits_.should_stop && limits_.should_stop()) {
+          out_.timed_out = true;
+          break;
+        }
+      }
       if (fwd.alive) {
         if (fwd.cur == list.head || fwd.cur == bwd.last) break;  // met the other end
         auto node = read(fwd.cur);
@@ -225,6 +232,10 @@ class ListWalker {
       }
       if (bwd.alive) {
         if (bwd.cur == list.head || bwd.cur == fwd.last) break;
+        if (out_.objects.size() + back_.size() >= limits_.max_objects) {  // fwd took the last
+          out_.truncated = true;
+          break;
+        }
         auto node = read(bwd.cur);
         if (!node) {
           add_break(list_index, bwd.cur, bwd.last, true, kUnreadable);
@@ -281,6 +292,8 @@ class ListWalker {
   const GcWalkLimits& limits_;
   GcWalk& out_;
   std::vector<uint64_t> back_;  // the tail end's nodes, tail first
+  static constexpr size_t kPollEvery = 1u << 14;
+  size_t steps_ = 0;
   const size_t head_span_ = static_cast<size_t>(std::max(c_.next_off, c_.prev_off) + 8);
 };
 
@@ -301,15 +314,30 @@ GcWalk walk_gc_lists(const Memory& mem, const GcHeadCodec& codec, const std::vec
   out.objects.reserve(room);
   out.generation.reserve(room);
   ListWalker walker(mem, codec, limits, out);
-  for (size_t i = 0; i < lists.size() && !out.truncated; ++i)
+  for (size_t i = 0; i < lists.size(); ++i) {
+    if (out.truncated || out.timed_out) {
+      out.lists_not_walked = lists.size() - i;
+      break;
+    }
     walker.walk(static_cast<int>(i), lists[i]);
+  }
   if (out.next_only)
     out.notes.push_back(
         "the core was taken during a collection: the collected generation's prev links hold "
         "gc_refs, so it was walked through next links only (objects already moved to the "
         "collector's temporary lists are not seen)");
-  if (out.truncated)
-    out.notes.push_back(fmt::format("stopped after {} objects (limit)", limits.max_objects));
+  // Where a limit cut the walk short, the unwalked rest of the lists is neither counted
+  // nor checked; the caller says what that means for the checks.
+  if (out.truncated || out.timed_out)
+    out.notes.push_back(fmt::format(
+        "the GC list walk stopped at the {} after {} objects{}; the objects beyond were not "
+        "examined",
+        out.truncated ? fmt::format("object limit ({})", limits.max_objects)
+                      : std::string("time limit"),
+        out.objects.size(),
+        out.lists_not_walked != 0
+            ? fmt::format(" ({} of {} lists not started)", out.lists_not_walked, lists.size())
+            : std::string()));
   return out;
 }
 

@@ -16,6 +16,13 @@ namespace {
 constexpr size_t kPollEvery = 1u << 14;  // objects between stop/progress polls
 constexpr size_t kMinObjectsPerThread = 100'000;
 
+// Capacity for the tracked objects and the auxiliary sources appended after them (a few
+// thousand code objects and static types), so that appending does not copy the per-object
+// arrays. Unused capacity of a BigVector costs address space only.
+size_t with_aux(size_t tracked) {
+  return tracked + std::max<size_t>(tracked / 8, 1u << 16);
+}
+
 // One worker's share of the referent pass: a contiguous range of object numbers.
 struct Chunk {
   uint32_t lo = 0, hi = 0;
@@ -23,6 +30,7 @@ struct Chunk {
   BigVector<uint32_t> targets;
   std::vector<Problem> problems;
   std::vector<uint64_t> aux;  // code objects and static types met as referents
+  BigVector<uint64_t> untracked;
   std::atomic<size_t> done{0};
   bool stopped = false;
 };
@@ -69,6 +77,7 @@ void visit_chunk(const BuildInputs& in, ObjectGraph& g, Chunk& c, const BuildOpt
   // Untouched capacity costs address space only; chunk 0's buffer takes every chunk's edges.
   c.targets.reserve(c.lo == 0 ? size_t{8} * g.gc_count : size_t{4} * (c.hi - c.lo));
   GraphSink sink(g.index, checker, c.targets, c.problems, c.aux, &c.counts, c.lo);
+  sink.keep_untracked(&c.untracked);
   for (uint32_t i = c.lo; i < c.hi; ++i) {
     if ((i - c.lo) % kPollEvery == 0) {
       c.done.store(i - c.lo, std::memory_order_relaxed);
@@ -88,7 +97,7 @@ void visit_chunk(const BuildInputs& in, ObjectGraph& g, Chunk& c, const BuildOpt
     visit_referents(ctx, g.address[i], t, sink);
     if (sink.saw_conservative()) g.flags[i] |= kConservativeSource;
   }
-  c.done.store(c.hi - c.lo, std::memory_order_relaxed);
+  if (!c.stopped) c.done.store(c.hi - c.lo, std::memory_order_relaxed);
 }
 
 // Object numbers in ascending address order: an LSD radix sort (15-bit digits over the
@@ -163,16 +172,16 @@ BuildResult build_graph(const BuildInputs& in, GcWalk& walk, const BuildOptions&
     slot = std::chrono::duration<double>(now - T0).count();
     T0 = now;
   };
-  auto progress = [&](double f) {
-    if (options.progress) options.progress(f);
+  auto progress = [&](const char* phase, size_t done, size_t total) {
+    if (options.progress) options.progress(phase, done, total);
   };
 
   // ---- numbering (address order) and the address index
   {
     BigVector<uint32_t> order = address_order(walk.objects);
     size_t repeats = 0, misaligned = 0;
-    g.address.reserve(order.size());
-    g.generation.reserve(order.size());
+    g.address.reserve(with_aux(order.size()));
+    g.generation.reserve(with_aux(order.size()));
     for (uint32_t k : order) {
       const uint64_t a = walk.objects[k];
       if ((a & 7) != 0) {  // a broken list, already reported by the walk
@@ -194,7 +203,10 @@ BuildResult build_graph(const BuildInputs& in, GcWalk& walk, const BuildOptions&
     BigVector<uint8_t>().swap(walk.generation);
   }
   g.gc_count = static_cast<uint32_t>(g.address.size());
-  const size_t n = g.gc_count;
+  size_t n = g.gc_count;
+  g.flags.reserve(with_aux(n));
+  g.refcount.reserve(with_aux(n));
+  g.type.reserve(with_aux(n));
   g.flags.assign(n, 0);
   g.index.build(g.address.data(), n);
   lap(out.seconds.index);
@@ -207,8 +219,13 @@ BuildResult build_graph(const BuildInputs& in, GcWalk& walk, const BuildOptions&
     ExternalChecker checker(in.memory, in.offsets, in.types, in.pymalloc, in.rules);
     uint64_t last_type = 0;
     uint32_t last_index = UINT32_MAX;
-    for (size_t i = 0; i < n; ++i) {
-      if (i % kPollEvery == 0) progress(0.2 * static_cast<double>(i) / static_cast<double>(n));
+    size_t examined = 0;
+    for (; examined < n; ++examined) {
+      const size_t i = examined;
+      if (i % kPollEvery == 0) {
+        progress("reading headers", i, n);
+        if (i != 0 && options.should_stop && options.should_stop()) break;
+      }
       const uint64_t obj = g.address[i];
       auto rc = in.memory.i64(obj + static_cast<uint64_t>(in.offsets.refcnt));
       auto tp = in.memory.u64(obj + static_cast<uint64_t>(in.offsets.type));
@@ -229,10 +246,26 @@ BuildResult build_graph(const BuildInputs& in, GcWalk& walk, const BuildOptions&
       Verdict v = checker.check_header(obj, *rc, t);
       if (v != Verdict::kOk) out.header_problems.push_back({static_cast<uint32_t>(i), v});
     }
+    if (examined < n) {
+      // Out of time: the graph keeps only the objects whose headers were read (the lowest
+      // addresses), as if the walk had stopped there.
+      out.notes.push_back(fmt::format(
+          "time limit reached while reading object headers: {} of {} objects examined, the "
+          "rest left out of the graph",
+          examined, n));
+      out.complete = false;
+      n = examined;
+      g.gc_count = static_cast<uint32_t>(n);
+      g.address.resize(n);
+      g.generation.resize(n);
+      g.flags.resize(n);
+      g.refcount.resize(n);
+      g.type.resize(n);
+      g.index.build(g.address.data(), n);
+    }
   }
   lap(out.seconds.headers);
   in.types.freeze();
-  progress(0.2);
 
   // ---- referents, in contiguous chunks
   unsigned threads = std::max(
@@ -245,7 +278,7 @@ BuildResult build_graph(const BuildInputs& in, GcWalk& walk, const BuildOptions&
   auto poll_main = [&] {
     size_t done = 0;
     for (const Chunk& c : chunks) done += c.done.load(std::memory_order_relaxed);
-    progress(0.2 + 0.7 * static_cast<double>(done) / static_cast<double>(std::max<size_t>(n, 1)));
+    progress("referents", done, n);
   };
   {
     std::vector<std::thread> workers;
@@ -261,11 +294,14 @@ BuildResult build_graph(const BuildInputs& in, GcWalk& walk, const BuildOptions&
   size_t total_edges = 0;
   for (const Chunk& c : chunks) total_edges += c.targets.size();
   if (total_edges >= (uint64_t{1} << 31)) out.notes.push_back("more than 2^31 edges: truncated");
+  g.edge_begin.reserve(with_aux(n) + 1);
   g.edge_begin.resize(n + 1);
   g.edge_target = std::move(chunks[0].targets);
   g.edge_target.reserve(total_edges);
   std::vector<uint64_t> aux_candidates;
   uint32_t at = 0;
+  size_t visited = 0;
+  bool stopped = false;
   for (size_t k = 0; k < chunks.size(); ++k) {
     Chunk& c = chunks[k];
     for (uint32_t i = c.lo; i < c.hi; ++i) {
@@ -275,13 +311,20 @@ BuildResult build_graph(const BuildInputs& in, GcWalk& walk, const BuildOptions&
     if (k > 0) g.edge_target.insert(g.edge_target.end(), c.targets.begin(), c.targets.end());
     out.problems.insert(out.problems.end(), c.problems.begin(), c.problems.end());
     aux_candidates.insert(aux_candidates.end(), c.aux.begin(), c.aux.end());
-    if (c.stopped) out.complete = false;
+    out.untracked.insert(out.untracked.end(), c.untracked.begin(), c.untracked.end());
+    BigVector<uint64_t>().swap(c.untracked);
+    stopped |= c.stopped;
+    visited += c.done.load();
     BigVector<uint32_t>().swap(c.targets);
     BigVector<uint32_t>().swap(c.counts);
   }
   g.edge_begin[n] = static_cast<uint32_t>(g.edge_target.size());
-  if (!out.complete)
-    out.notes.push_back("stopped before every object's referents were computed (time limit)");
+  if (stopped) {
+    out.complete = false;
+    out.notes.push_back(fmt::format(
+        "time limit reached while computing referents: {} of {} objects' referents computed",
+        visited, n));
+  }
   lap(out.seconds.merge);
   // ---- pointers whose type was new to the table: check them now that we may intern
   {
@@ -294,6 +337,8 @@ BuildResult build_graph(const BuildInputs& in, GcWalk& walk, const BuildOptions&
         p.verdict = checker.check_uncached(p.target);
         if (p.verdict == Verdict::kCode || p.verdict == Verdict::kTypeObject)
           aux_candidates.push_back(p.target);
+        if (p.verdict == Verdict::kOk || p.verdict == Verdict::kCode)
+          out.untracked.push_back(p.target);
         if (!is_error(p.verdict)) continue;
       }
       kept.push_back(p);
@@ -313,13 +358,23 @@ BuildResult build_graph(const BuildInputs& in, GcWalk& walk, const BuildOptions&
     VisitContext ctx{in.memory, in.offsets, in.types, &g.index, options.max_items};
     std::vector<uint64_t> more;
     GraphSink sink(g.index, checker, g.edge_target, out.problems, more);
+    sink.keep_untracked(&out.untracked);
     size_t next = 0;
     while (next < aux_candidates.size()) {
       uint64_t p = aux_candidates[next++];
       if (g.index.find(p) != kNoObject || !seen.insert(p).second) continue;
       if (seen.size() > options.max_aux) {
+        out.complete = false;
         out.notes.push_back(
             fmt::format("stopped after {} untracked sources (limit)", options.max_aux));
+        break;
+      }
+      if (seen.size() % 4096 == 0 && options.should_stop && options.should_stop()) {
+        out.complete = false;
+        out.notes.push_back(
+            fmt::format("time limit reached while visiting untracked sources (code objects, static "
+                        "types): {} visited, {} left",
+                        seen.size(), aux_candidates.size() - next));
         break;
       }
       auto rc = in.memory.i64(p + static_cast<uint64_t>(in.offsets.refcnt));
@@ -361,7 +416,6 @@ BuildResult build_graph(const BuildInputs& in, GcWalk& walk, const BuildOptions&
     if ((e & kConservativeEdge) == 0) ++g.in_exact[t];
   }
   lap(out.seconds.in_degree);
-  progress(1.0);
   return out;
 }
 

@@ -23,10 +23,11 @@ namespace pycore::heap {
 
 struct BuildOptions {
   unsigned threads = 2;
-  uint64_t max_items = 1u << 26;         // per container
-  size_t max_aux = 4'000'000;            // auxiliary sources (code objects, static types)
-  std::function<bool()> should_stop;     // polled; true ends the build early
-  std::function<void(double)> progress;  // 0..1 within this build
+  uint64_t max_items = 1u << 26;      // per container
+  size_t max_aux = 4'000'000;         // auxiliary sources (code objects, static types)
+  std::function<bool()> should_stop;  // polled; true ends the build early
+  // (phase, objects done, objects in the phase), from the calling thread
+  std::function<void(const char*, size_t, size_t)> progress;
 };
 
 struct HeaderProblem {
@@ -38,6 +39,7 @@ struct BuildResult {
   ObjectGraph graph;
   std::vector<Problem> problems;               // pointers that lead nowhere live
   std::vector<HeaderProblem> header_problems;  // tracked objects whose header is wrong
+  BigVector<uint64_t> untracked;  // exact edges to live untracked objects: one target each
   std::vector<std::string> notes;
   bool complete = true;  // every object's referents were computed
   struct Tally {

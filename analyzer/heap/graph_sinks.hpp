@@ -43,6 +43,9 @@ class GraphSink {
     conservative_ = false;
   }
   bool saw_conservative() const { return conservative_; }
+  // Also keep the target of every exact edge to a live untracked object (one entry per
+  // edge) so that its references can be balanced against its refcount (untracked.hpp).
+  void keep_untracked(BigVector<uint64_t>* untracked) { untracked_ = untracked; }
 
   void edge(uint64_t target, const Slot& slot, bool conservative) {
     uint32_t i = index_.find(target);
@@ -56,10 +59,16 @@ class GraphSink {
     Verdict v = checker_.check(target);
     switch (v) {
       case Verdict::kOk:
+        if (untracked_ != nullptr) untracked_->push_back(target);
+        return;
       case Verdict::kNotDumped:
+      case Verdict::kImmortal:
         return;
       case Verdict::kCode:
-      case Verdict::kTypeObject:
+        if (untracked_ != nullptr) untracked_->push_back(target);
+        aux_.push_back(target);
+        return;
+      case Verdict::kTypeObject:  // static types: their tp_base is borrowed, not counted
         aux_.push_back(target);
         return;
       default:
@@ -78,6 +87,7 @@ class GraphSink {
   std::vector<Problem>& problems_;
   std::vector<uint64_t>& aux_;
   BigVector<uint32_t>* counts_;
+  BigVector<uint64_t>* untracked_ = nullptr;
   uint32_t first_;
   uint32_t current_ = kNoObject;
   bool conservative_ = false;

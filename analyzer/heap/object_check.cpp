@@ -14,6 +14,8 @@ std::string_view to_string(Verdict v) {
       return "not in the core";
     case Verdict::kDeferred:
       return "not checked yet";
+    case Verdict::kImmortal:
+      return "immortal object";
     case Verdict::kMisaligned:
       return "not 8-byte aligned, so not an object";
     case Verdict::kUnmapped:
@@ -99,6 +101,7 @@ Verdict ExternalChecker::check_uncached(uint64_t p) const {
   }
   if (t.shape == Shape::kCode) return Verdict::kCode;
   if (t.is_type) return Verdict::kTypeObject;
+  if (rules_.immortal(*rc)) return Verdict::kImmortal;
   return Verdict::kOk;
 }
 

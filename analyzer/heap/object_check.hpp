@@ -20,6 +20,7 @@ enum class Verdict : uint8_t {
   kTypeObject,  // a live static type object (an auxiliary source)
   kNotDumped,   // mapped, but the bytes are not in the core: cannot tell
   kDeferred,    // its type is not in the type table yet: checked again single-threaded
+  kImmortal,    // a live 3.12+ immortal object: its refcount counts nothing
   // Errors:
   kMisaligned,    // not 8-aligned: not an object pointer
   kUnmapped,      // no mapping covers it

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "graph_sinks.hpp"
+#include "untracked.hpp"
 
 namespace pycore::heap {
 
@@ -55,9 +56,7 @@ Offsets::Offsets(const layout::Layout& l) {
   values_values = l.has(F::dictvalues_values) ? l.off(F::dictvalues_values) : 0;
   values_capacity = off_or(l, F::dictvalues_capacity);
   values_valid = off_or(l, F::dictvalues_valid);
-  // 3.13 PyDictValues {capacity, size, embedded, valid, values[]}: `embedded` is the byte
-  // before `valid`. The layout does not list it (yet).
-  values_embedded = values_valid > 0 ? values_valid - 1 : -1;
+  values_embedded = off_or(l, F::dictvalues_embedded);  // 3.13+
   set_mask = off_or(l, F::set_mask);
   set_table = off_or(l, F::set_table);
   setentry_size = l.has(F::setentry_size) ? l.off(F::setentry_size) : 16;
@@ -67,13 +66,19 @@ Offsets::Offsets(const layout::Layout& l) {
   cfunction_self = off_or(l, F::cfunction_self);
   cfunction_module = off_or(l, F::cfunction_module);
   module_dict = off_or(l, F::module_dict);
-  const F funcs[11] = {F::func_code,     F::func_globals,    F::func_name,       F::func_qualname,
-                       F::func_defaults, F::func_kwdefaults, F::func_closure,    F::func_doc,
-                       F::func_dict,     F::func_module,     F::func_annotations};
-  for (int i = 0; i < 11; ++i) {
+  module_name = off_or(l, F::module_name);
+  const F funcs[13] = {F::func_code,      F::func_globals,    F::func_name,        F::func_qualname,
+                       F::func_defaults,  F::func_kwdefaults, F::func_closure,     F::func_doc,
+                       F::func_dict,      F::func_module,     F::func_annotations, F::func_builtins,
+                       F::func_typeparams};
+  for (int i = 0; i < 13; ++i) {
     func[i] = off_or(l, funcs[i]);
     if (func[i] >= 0 && func[i] / 8 < 64) func_exact_words |= uint64_t{1} << (func[i] / 8);
   }
+  descr[0] = off_or(l, F::descr_type);
+  descr[1] = off_or(l, F::descr_name);
+  descr[2] = off_or(l, F::descr_qualname);
+  weakref_callback = off_or(l, F::weakref_callback);
   type_flags = off_or(l, F::type_flags);
   type_dict = off_or(l, F::type_dict);
   type_mro = off_or(l, F::type_mro);
@@ -145,9 +150,11 @@ Offsets::Offsets(const layout::Layout& l) {
 
 namespace {
 
-const char* const kFuncNames[11] = {
-    "__code__",    "__globals__", "__name__", "__qualname__", "__defaults__",   "__kwdefaults__",
-    "__closure__", "__doc__",     "__dict__", "__module__",   "__annotations__"};
+const char* const kFuncNames[13] = {
+    "__code__",        "__globals__",  "__name__",       "__qualname__", "__defaults__",
+    "__kwdefaults__",  "__closure__",  "__doc__",        "__dict__",     "__module__",
+    "__annotations__", "__builtins__", "__type_params__"};
+const char* const kDescrNames[3] = {"__objclass__", "__name__", "__qualname__"};
 const char* const kCodeNames[12] = {
     "co_consts",          "co_names", "co_varnames", "co_freevars",  "co_cellvars",
     "co_filename",        "co_name",  "co_qualname", "co_linetable", "co_localsplusnames",
@@ -198,6 +205,7 @@ class Visitor {
         break;
       case Shape::kModule:
         field(obj, o_.module_dict, "__dict__");
+        field(obj, o_.module_name, "md_name");  // owned, though module_traverse skips it
         break;
       case Shape::kFunction:
         function(obj, t);
@@ -220,6 +228,14 @@ class Visitor {
         break;
       case Shape::kCode:
         for (int i = 0; i < 12; ++i) field(obj, o_.code_objects[i], kCodeNames[i]);
+        break;
+      case Shape::kWeakref:
+        // wr_object is deliberately not a reference: the referent's refcount does not
+        // count it (weakref_traverse() visits only the callback).
+        field(obj, o_.weakref_callback, "__callback__");
+        break;
+      case Shape::kDescriptor:
+        for (int i = 0; i < 3; ++i) field(obj, o_.descr[i], kDescrNames[i]);
         break;
     }
     extras(obj, t);
@@ -399,8 +415,9 @@ class Visitor {
   }
 
   void function(uint64_t obj, const HeapType& t) {
-    for (int i = 0; i < 11; ++i) field(obj, o_.func[i], kFuncNames[i]);
-    // Fields the layout does not name (func_builtins, func_typeparams, ...).
+    for (int i = 0; i < 13; ++i) field(obj, o_.func[i], kFuncNames[i]);
+    // Fields the layout does not name (3.6-3.9 have none that hold objects; later ones
+    // func_version, vectorcall, weak list): nothing exact, but scanned all the same.
     int64_t size = std::min<int64_t>(t.basicsize, kMaxScanWords * 8);
     conservative(obj, 16, static_cast<uint64_t>(std::max<int64_t>(size, 16)),
                  o_.func_exact_words | 3);
@@ -625,5 +642,7 @@ void visit_referents(const VisitContext& ctx, uint64_t obj, const HeapType& type
 template void visit_referents<GraphSink>(const VisitContext&, uint64_t, const HeapType&,
                                          GraphSink&);
 template void visit_referents<SlotSink>(const VisitContext&, uint64_t, const HeapType&, SlotSink&);
+template void visit_referents<WantedSink>(const VisitContext&, uint64_t, const HeapType&,
+                                          WantedSink&);
 
 }  // namespace pycore::heap

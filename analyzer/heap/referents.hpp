@@ -50,8 +50,11 @@ struct Offsets {
   int64_t dk_entry_size, dk_unicode_entry_size;
   int64_t values_values, values_capacity, values_valid, values_embedded;
   int64_t set_mask, set_table, setentry_size;
-  int64_t cell_ref, method_func, method_self, cfunction_self, cfunction_module, module_dict;
-  int64_t func[11];
+  int64_t cell_ref, method_func, method_self, cfunction_self, cfunction_module, module_dict,
+      module_name;
+  int64_t func[13];
+  int64_t descr[3];  // d_type, d_name, d_qualname
+  int64_t weakref_callback;
   int64_t type_flags, type_dict, type_mro, type_bases, type_base, type_subclasses;
   int64_t ht_name, ht_qualname, ht_slots, ht_module;
   int64_t frame_back, frame_code, frame_globals, frame_locals, frame_localsplus, frame_exc_type,

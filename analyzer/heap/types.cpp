@@ -96,6 +96,10 @@ std::string_view to_string(Shape s) {
       return "traceback";
     case Shape::kException:
       return "exception";
+    case Shape::kWeakref:
+      return "weakref";
+    case Shape::kDescriptor:
+      return "descriptor";
     case Shape::kCode:
       return "code";
     case Shape::kOpaque:
@@ -204,6 +208,14 @@ Shape TypeTable::builtin_shape(uint64_t type) const {
       {r.asyncgen_type, Shape::kGenerator},
       {r.traceback_type, Shape::kTraceback},
       {r.code_type, Shape::kCode},
+      {r.weakref_type, Shape::kWeakref},
+      {r.weakref_proxy_type, Shape::kWeakref},
+      {r.weakref_callable_proxy_type, Shape::kWeakref},
+      {r.method_descr_type, Shape::kDescriptor},
+      {r.classmethod_descr_type, Shape::kDescriptor},
+      {r.getset_descr_type, Shape::kDescriptor},
+      {r.member_descr_type, Shape::kDescriptor},
+      {r.wrapper_descr_type, Shape::kDescriptor},
       {r.str_type, Shape::kAtomic},
       {r.bytes_type, Shape::kAtomic},
       {r.int_type, Shape::kAtomic},

@@ -36,8 +36,10 @@ enum class Shape : uint8_t {
   kGenerator,  // generator, coroutine, async generator
   kTraceback,
   kException,
-  kCode,    // not GC-tracked; expanded as an auxiliary node
-  kOpaque,  // a C type we know nothing about: conservative scan only
+  kWeakref,     // weakref.ref and the proxies: wr_callback only (wr_object is borrowed)
+  kDescriptor,  // method/member/getset/wrapper/classmethod descriptors: d_type, d_name, ...
+  kCode,        // not GC-tracked; expanded as an auxiliary node
+  kOpaque,      // a C type we know nothing about: conservative scan only
 };
 std::string_view to_string(Shape s);
 

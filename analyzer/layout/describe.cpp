@@ -94,6 +94,14 @@ std::string describe_layout(const Layout& layout) {
   root(out, "PyCoro_Type", r.coro_type);
   root(out, "PyAsyncGen_Type", r.asyncgen_type);
   root(out, "PyTraceBack_Type", r.traceback_type);
+  root(out, "_PyWeakref_RefType", r.weakref_type);
+  root(out, "_PyWeakref_ProxyType", r.weakref_proxy_type);
+  root(out, "_PyWeakref_CallableProxyType", r.weakref_callable_proxy_type);
+  root(out, "PyMethodDescr_Type", r.method_descr_type);
+  root(out, "PyClassMethodDescr_Type", r.classmethod_descr_type);
+  root(out, "PyGetSetDescr_Type", r.getset_descr_type);
+  root(out, "PyMemberDescr_Type", r.member_descr_type);
+  root(out, "PyWrapperDescr_Type", r.wrapper_descr_type);
   root(out, "set dummy", r.set_dummy);
 
   const Models& m = layout.models;

@@ -55,6 +55,14 @@ Roots find_roots(const target::AddressSpace& memory, const target::Modules& modu
   r.coro_type = at("PyCoro_Type");
   r.asyncgen_type = at("PyAsyncGen_Type");
   r.traceback_type = at("PyTraceBack_Type");
+  r.weakref_type = at("_PyWeakref_RefType");
+  r.weakref_proxy_type = at("_PyWeakref_ProxyType");
+  r.weakref_callable_proxy_type = at("_PyWeakref_CallableProxyType");
+  r.method_descr_type = at("PyMethodDescr_Type");
+  r.classmethod_descr_type = at("PyClassMethodDescr_Type");
+  r.getset_descr_type = at("PyGetSetDescr_Type");
+  r.member_descr_type = at("PyMemberDescr_Type");
+  r.wrapper_descr_type = at("PyWrapperDescr_Type");
   // _PySet_Dummy is a pointer variable holding the address of the dummy key object.
   if (uint64_t p = at("_PySet_Dummy")) r.set_dummy = memory.u64(p).value_or(0);
   return r;

@@ -331,6 +331,35 @@ static void print_interpreter(void) {
   ABSENT(interp_ceval_gil_ptr);
   ABSENT(interp_obmalloc);
 #endif
+  /* static types' per-interpreter dict and subclasses (Include/internal/pycore_typeobject.h) */
+#if AT_LEAST(3, 13)
+  FIELD(interp_types_builtins, PyInterpreterState, types.builtins.initialized);
+  FIELD(interp_types_builtins_count, PyInterpreterState, types.builtins.num_initialized);
+  FIELD(interp_types_extensions, PyInterpreterState, types.for_extensions.initialized);
+  FIELD(interp_types_extensions_count, PyInterpreterState, types.for_extensions.num_initialized);
+  SIZE(static_type_state_size, managed_static_type_state);
+  FIELD(static_type_state_type, managed_static_type_state, type);
+  FIELD(static_type_state_dict, managed_static_type_state, tp_dict);
+  FIELD(static_type_state_subclasses, managed_static_type_state, tp_subclasses);
+#elif AT_LEAST(3, 12)
+  FIELD(interp_types_builtins, PyInterpreterState, types.builtins);
+  FIELD(interp_types_builtins_count, PyInterpreterState, types.num_builtins_initialized);
+  ABSENT(interp_types_extensions);
+  ABSENT(interp_types_extensions_count);
+  SIZE(static_type_state_size, static_builtin_state);
+  FIELD(static_type_state_type, static_builtin_state, type);
+  FIELD(static_type_state_dict, static_builtin_state, tp_dict);
+  FIELD(static_type_state_subclasses, static_builtin_state, tp_subclasses);
+#else
+  ABSENT(interp_types_builtins);
+  ABSENT(interp_types_builtins_count);
+  ABSENT(interp_types_extensions);
+  ABSENT(interp_types_extensions_count);
+  ABSENT(static_type_state_size);
+  ABSENT(static_type_state_type);
+  ABSENT(static_type_state_dict);
+  ABSENT(static_type_state_subclasses);
+#endif
 }
 
 static void print_thread(void) {
@@ -401,8 +430,18 @@ static void print_thread(void) {
 #endif
 #if AT_LEAST(3, 11)
   FIELD(tstate_datastack_chunk, PyThreadState, datastack_chunk);
+  FIELD(tstate_datastack_top, PyThreadState, datastack_top);
+  FIELD(stackchunk_previous, _PyStackChunk, previous);
+  FIELD(stackchunk_size, _PyStackChunk, size);
+  FIELD(stackchunk_top, _PyStackChunk, top);
+  FIELD(stackchunk_data, _PyStackChunk, data);
 #else
   ABSENT(tstate_datastack_chunk);
+  ABSENT(tstate_datastack_top);
+  ABSENT(stackchunk_previous);
+  ABSENT(stackchunk_size);
+  ABSENT(stackchunk_top);
+  ABSENT(stackchunk_data);
 #endif
 
   /* the C-level frame record linking evaluator invocations (3.10-3.12) */
@@ -630,10 +669,12 @@ static void print_containers(void) {
   FIELD(dictvalues_capacity, PyDictValues, capacity);
   FIELD(dictvalues_size, PyDictValues, size);
   FIELD(dictvalues_valid, PyDictValues, valid);
+  FIELD(dictvalues_embedded, PyDictValues, embedded);
 #else
   ABSENT(dictvalues_capacity);
   ABSENT(dictvalues_size);
   ABSENT(dictvalues_valid);
+  ABSENT(dictvalues_embedded);
 #endif
 
   SIZE(set_size, PySetObject);
@@ -663,12 +704,27 @@ static void print_callables(void) {
   FIELD(func_dict, PyFunctionObject, func_dict);
   FIELD(func_module, PyFunctionObject, func_module);
   FIELD(func_annotations, PyFunctionObject, func_annotations);
+#if AT_LEAST(3, 10)
+  FIELD(func_builtins, PyFunctionObject, func_builtins);
+#else
+  ABSENT(func_builtins);
+#endif
+#if AT_LEAST(3, 12)
+  FIELD(func_typeparams, PyFunctionObject, func_typeparams);
+#else
+  ABSENT(func_typeparams);
+#endif
   FIELD(cell_ref, PyCellObject, ob_ref);
   FIELD(method_func, PyMethodObject, im_func);
   FIELD(method_self, PyMethodObject, im_self);
   FIELD(cfunction_ml, PyCFunctionObject, m_ml);
   FIELD(cfunction_self, PyCFunctionObject, m_self);
   FIELD(cfunction_module, PyCFunctionObject, m_module);
+  FIELD(descr_type, PyDescrObject, d_type);
+  FIELD(descr_name, PyDescrObject, d_name);
+  FIELD(descr_qualname, PyDescrObject, d_qualname);
+  FIELD(weakref_object, PyWeakReference, wr_object);
+  FIELD(weakref_callback, PyWeakReference, wr_callback);
 
   SIZE(gen_size, PyGenObject);
 #if !AT_LEAST(3, 11)

@@ -16,10 +16,21 @@
 
 namespace pycore::heap {
 
+// Where the heap stage is, for a progress display.
+struct HeapProgress {
+  const char* phase = "";  // "walking GC lists", "reading headers", "referents", "checks"
+  size_t done = 0;         // objects done in this phase
+  size_t total = 0;        // objects in this phase; 0 while unknown (during the list walk)
+};
+
 struct HeapOptions {
-  size_t max_objects = 50'000'000;       // GC-tracked objects walked; the rest is not seen
-  double timeout_seconds = 0;            // 0: no limit; else referent computation stops there
-  std::function<void(double)> progress;  // 0..1, called from the calling thread
+  size_t max_objects = 50'000'000;  // GC-tracked objects walked; the rest is not seen
+  // 0: no limit. Else a deadline for the whole stage, measured from its start: the list
+  // walk, header pass, referent pass and untracked sources stop there, and the checks run on
+  // what was collected (only those that stay sound on a partial graph; see docs/checks.md).
+  double timeout_seconds = 0;
+  // Called from the calling thread every few thousand objects.
+  std::function<void(const HeapProgress&)> progress;
   unsigned threads = 2;                  // referent computation
   size_t leak_min_count = 50;            // leak candidates of one class needed for a finding
   size_t leak_min_count_builtin = 1000;  // the same for builtin/C types (C code holds many)

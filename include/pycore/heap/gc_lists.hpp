@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -64,7 +65,9 @@ struct GcListBreak {
 };
 
 struct GcWalkLimits {
-  size_t max_objects = 50'000'000;  // over all lists together
+  size_t max_objects = 50'000'000;    // over all lists together
+  std::function<bool()> should_stop;  // polled every few thousand nodes; true ends the walk
+  std::function<void(size_t objects)> progress;  // called at the same polls
 };
 
 struct GcWalk {
@@ -72,8 +75,10 @@ struct GcWalk {
   BigVector<uint8_t> generation;   // parallel to objects
   std::vector<uint32_t> per_list;  // objects found on each list
   std::vector<GcListBreak> breaks;
-  bool truncated = false;  // stopped at max_objects
-  bool next_only = false;  // some list was walked through next links only
+  bool truncated = false;       // stopped at max_objects
+  bool timed_out = false;       // stopped because should_stop() said so
+  size_t lists_not_walked = 0;  // lists never started because of a limit
+  bool next_only = false;       // some list was walked through next links only
   std::vector<std::string> notes;
 };
 

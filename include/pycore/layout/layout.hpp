@@ -158,6 +158,11 @@ struct Roots {
            set_type = 0, frozenset_type = 0, module_type = 0, function_type = 0, cell_type = 0,
            method_type = 0, cfunction_type = 0, gen_type = 0, coro_type = 0, asyncgen_type = 0,
            traceback_type = 0, set_dummy = 0;
+  // Types whose instances the heap models beyond their C base: weak references (wr_object is
+  // borrowed) and the descriptors sharing PyDescr_COMMON.
+  uint64_t weakref_type = 0, weakref_proxy_type = 0, weakref_callable_proxy_type = 0;
+  uint64_t method_descr_type = 0, classmethod_descr_type = 0, getset_descr_type = 0,
+           member_descr_type = 0, wrapper_descr_type = 0;
 };
 
 struct Layout {
