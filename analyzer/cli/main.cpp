@@ -14,6 +14,21 @@
 
 namespace {
 
+// Exit codes 6 and 7 come with a partial report, but a script that reads only the exit code
+// and stderr must still learn why: the warning that decided the code, as the one-line error.
+void explain_partial_report(const pycore::cli::Outcome& out) {
+  using pycore::ExitCode;
+  const char* mark = out.exit == ExitCode::kCoreTruncated        ? "truncated"
+                     : out.exit == ExitCode::kExecutableMismatch ? "build-id"
+                                                                 : nullptr;
+  if (!mark || out.fatal.find(mark) != std::string::npos) return;
+  for (const auto& w : out.report.warnings)
+    if (w.find(mark) != std::string::npos) {
+      std::cerr << "pycore-analyze: " << w << "\n";
+      return;
+    }
+}
+
 int run(int argc, char** argv) {
   using namespace pycore;
   auto parsed = cli::parse_options(argc, argv);
@@ -21,7 +36,7 @@ int run(int argc, char** argv) {
     std::cerr << "pycore-analyze: " << parsed.error().message << "\n";
     return static_cast<int>(parsed.error().code);
   }
-  const cli::Options& o = *parsed;
+  cli::Options& o = *parsed;
   if (o.show_help) {
     std::cout << o.help_text;
     return 0;
@@ -33,8 +48,12 @@ int run(int argc, char** argv) {
 
   if (o.batch) return cli::run_batch(o, std::cout, isatty(STDERR_FILENO) == 1);
 
+  // A progress line for long heap walks, on a terminal only (never with --batch, whose
+  // workers run side by side).
+  o.progress = isatty(STDERR_FILENO) == 1;
   cli::Outcome out = cli::run_pipeline(o);
   if (!out.fatal.empty()) std::cerr << "pycore-analyze: " << out.fatal << "\n";
+  explain_partial_report(out);
   if (o.print_layout) {
     std::cout << out.layout_text;
     return static_cast<int>(out.exit);

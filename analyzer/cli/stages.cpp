@@ -1,7 +1,9 @@
 #include "stages.hpp"
 
 #include <algorithm>
+#include <optional>
 
+#include "progress_line.hpp"
 #include "pycore/heap/analyze.hpp"
 #include "pycore/python/analyze.hpp"
 #include "source_lines.hpp"
@@ -33,6 +35,16 @@ std::vector<report::ThreadInfo> native_only_threads(const StageInputs& in) {
   return threads;
 }
 
+// Exception tracebacks show their source lines as Python prints them; the chain is
+// already bounded by the python stage, the depth guard only protects this walk.
+static void add_source_lines(report::ExceptionInfo& e, SourceLines& sources, int depth) {
+  if (depth > 64) return;
+  for (auto& t : e.traceback)
+    if (t.line) t.source_line = sources.line(t.file, *t.line);
+  if (e.context) add_source_lines(*e.context, sources, depth + 1);
+  if (e.cause) add_source_lines(*e.cause, sources, depth + 1);
+}
+
 void fill_python(report::Report& r, const StageInputs& in, const layout::Layout& layout) {
   r.python.version = layout.build.version_string;
   r.python.build = layout.build.debug ? "debug" : "release";
@@ -51,16 +63,24 @@ void fill_python(report::Report& r, const StageInputs& in, const layout::Layout&
   r.threads = std::move(result.threads);
   for (auto& w : result.warnings) r.warnings.push_back(std::move(w));
   SourceLines sources(in.options.sysroot);
-  for (auto& t : r.threads)
+  for (auto& t : r.threads) {
     for (auto& f : t.python_frames)
       if (f.line) f.source_line = sources.line(f.file, *f.line);
+    for (auto& e : t.exceptions) add_source_lines(e, sources, 0);
+  }
 }
 
 bool fill_heap(report::Report& r, const StageInputs& in, const layout::Layout& layout) {
   heap::HeapOptions ho;
   ho.max_objects = in.options.max_objects;
   ho.timeout_seconds = in.options.timeout_seconds;
+  std::optional<ProgressLine> line;
+  if (in.options.progress) {
+    line.emplace(stderr);
+    ho.progress = [&line](const heap::HeapProgress& p) { line->update(p); };
+  }
   auto result = heap::analyze_heap(in.memory, layout, ho);
+  line.reset();  // erased before anything is printed
   r.gc = std::move(result.summary);
   r.findings = std::move(result.findings);
   r.heap_headline = std::move(result.headline);
