@@ -6,14 +6,15 @@
 
 #include <bitset>
 #include <cctype>
+#include <charconv>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
-#include <thread>
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <thread>
 
 #include "pycore/layout/sources.hpp"
 
@@ -32,6 +33,25 @@ bool plausible_build_id(std::string_view id) {
 
 std::filesystem::path cache_file(const std::string& dir, std::string_view build_id) {
   return std::filesystem::path(dir) / (std::string(build_id) + ".layout");
+}
+
+// The next space-separated word of `rest`, consumed; empty at the end.
+std::string_view next_word(std::string_view& rest) {
+  size_t start = rest.find_first_not_of(' ');
+  if (start == std::string_view::npos) {
+    rest = {};
+    return {};
+  }
+  size_t end = rest.find(' ', start);
+  std::string_view word = rest.substr(start, end - start);
+  rest = end == std::string_view::npos ? std::string_view() : rest.substr(end);
+  return word;
+}
+
+template <typename T>
+bool parse_number(std::string_view text, T& value) {
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  return ec == std::errc() && ptr == text.data() + text.size();
 }
 
 }  // namespace
@@ -56,28 +76,33 @@ std::optional<DwarfLayout> load_cached_layout(const std::string& dir, std::strin
   units >> key >> out.units_parsed >> out.units_total >> out.full_scan;
   if (key != "units" || !units) return std::nullopt;
 
+  // The field lines are read with string_views and from_chars: this runs on every warm
+  // analysis, and one istringstream per line cost about a tenth of a stacks-only report.
   std::bitset<kFieldCount> seen;
+  size_t expected = 0;  // files are written in field order: try that field's id first
   while (std::getline(in, line)) {
     if (line == "end") {
       if (!seen.all()) return std::nullopt;
       out.from_cache = true;
       return out;
     }
-    std::istringstream words(line);
-    std::string id, what;
-    words >> id >> what;
-    std::optional<F> f = field_by_id(id);
-    if (!f || seen[static_cast<size_t>(*f)]) return std::nullopt;
+    std::string_view rest = line;
+    std::string_view id = next_word(rest), what = next_word(rest), size = next_word(rest);
+    std::optional<F> f;
+    if (expected < kFieldCount && field_info(static_cast<F>(expected)).id == id)
+      f = static_cast<F>(expected);
+    else
+      f = field_by_id(id);
+    if (!f || seen[static_cast<size_t>(*f)] || !next_word(rest).empty()) return std::nullopt;
     size_t i = static_cast<size_t>(*f);
+    expected = i + 1;
     seen[i] = true;
     if (what == "unknown") continue;
     out.known[i] = true;
     if (what == "absent") continue;
     FieldLoc loc;
-    std::istringstream numbers(what);
-    numbers >> loc.offset;
-    words >> loc.size;
-    if (!numbers || !words || loc.offset < 0) return std::nullopt;
+    if (!parse_number(what, loc.offset) || !parse_number(size, loc.size) || loc.offset < 0)
+      return std::nullopt;
     loc.source = Source::kDwarf;
     out.fields[i] = loc;
   }

@@ -99,7 +99,8 @@ void thread_block(std::string& out, const ThreadInfo& t, bool crashed) {
     out += "\nNative frames" + std::string(crashed ? " around the crash" : "") + ":\n\n```\n" +
            native + "```\n";
   for (const auto& e : t.exceptions) {
-    out += fmt::format("\nException being {}:\n\n```\n{}```\n", e.state, exception_text(e, plain));
+    out += fmt::format("\nException being {}:\n\n```\n{}```\n", e.state,
+                       exception_text(e, true, plain));
   }
 }
 

@@ -21,20 +21,23 @@ void python_frame_lines(std::string& out, const PythonFrameInfo& f, bool source_
       out += fmt::format("      {} = {}\n", st.yellow(name), value);
 }
 
-void exception_lines(std::string& out, const ExceptionInfo& e, const Style& st, int depth) {
+void exception_lines(std::string& out, const ExceptionInfo& e, bool source_lines, const Style& st,
+                     int depth) {
   if (depth > kMaxChain) return;
   if (e.cause) {
-    exception_lines(out, *e.cause, st, depth + 1);
+    exception_lines(out, *e.cause, source_lines, st, depth + 1);
     out += "\nThe above exception was the direct cause of the following exception:\n\n";
   } else if (e.context && !e.suppress_context) {
-    exception_lines(out, *e.context, st, depth + 1);
+    exception_lines(out, *e.context, source_lines, st, depth + 1);
     out += "\nDuring handling of the above exception, another exception occurred:\n\n";
   }
   if (!e.traceback.empty()) {
     out += "Traceback (most recent call last):\n";
-    for (const auto& t : e.traceback)
+    for (const auto& t : e.traceback) {
       out += fmt::format("  File \"{}\", line {}, in {}\n", t.file,
                          t.line ? std::to_string(*t.line) : "?", t.function);
+      if (source_lines && !t.source_line.empty()) out += "    " + t.source_line + "\n";
+    }
   }
   out += st.red(e.type) + (e.message.empty() ? "" : ": " + e.message) + "\n";
 }
@@ -62,9 +65,9 @@ std::string traceback_text(const std::vector<PythonFrameInfo>& innermost_first, 
   return out;
 }
 
-std::string exception_text(const ExceptionInfo& e, const Style& st) {
+std::string exception_text(const ExceptionInfo& e, bool source_lines, const Style& st) {
   std::string out;
-  exception_lines(out, e, st, 0);
+  exception_lines(out, e, source_lines, st, 0);
   return out;
 }
 

@@ -29,6 +29,6 @@ std::string native_frame_line(const NativeFrameInfo& n, size_t index, const Styl
 std::string traceback_text(const std::vector<PythonFrameInfo>& innermost_first, bool source_lines,
                            bool locals, const Style& st);
 // The exception with its __cause__/__context__ chain, oldest first, as Python prints it.
-std::string exception_text(const ExceptionInfo& e, const Style& st);
+std::string exception_text(const ExceptionInfo& e, bool source_lines, const Style& st);
 
 }  // namespace pycore::report

@@ -66,7 +66,7 @@ void thread_section(std::string& out, const ThreadInfo& t, const TextOptions& o,
     out += "\n" +
            st.dim(e.state == "raised" ? "Exception being raised:" : "Exception being handled:") +
            "\n";
-    out += exception_text(e, st);
+    out += exception_text(e, o.source_lines, st);
     if (!e.note.empty()) out += st.dim("  note: " + e.note) + "\n";
   }
 }

@@ -57,15 +57,26 @@ class NameIndex {
   void grow();
 };
 
+// Entries sorted by a lookup key, one per key (the preferred one), as positions in
+// by_address followed by tls. Stored in the symbol cache so that a warm run searches it
+// instead of hashing all ~40k names for a few dozen lookups. Points into the cache
+// mapping; every position is bounds-checked when used.
+struct SortedNameIndex {
+  const std::byte* positions = nullptr;  // uint32_t each, possibly unaligned
+  size_t count = 0;
+};
+
 struct SymbolTable {
   using Entry = SymbolEntry;
   std::vector<Entry> by_address;  // sorted by (address, preference)
   std::vector<Entry> tls;         // thread-local symbols: offsets, not addresses
   // Built on the first lookup by name: name (without symbol version) -> entry; and the
   // name before GCC's ".lto_priv.N" (LTO renames statics: 3.11's usedpools is
-  // usedpools.lto_priv.0).
+  // usedpools.lto_priv.0). Not built when the cache supplied the sorted forms.
   NameIndex by_name;
   NameIndex by_lto_base;
+  std::optional<SortedNameIndex> sorted_by_name;
+  std::optional<SortedNameIndex> sorted_by_lto_base;
   // Demangling every C++ name is slow, and CPython's names are C: built only on the first
   // lookup of a name that looks like C++.
   NameIndex by_demangled;
@@ -135,6 +146,13 @@ std::string clean_symbol_name(const char* raw);
 std::unique_ptr<SymbolTable> read_symbol_table(Dwfl_Module* mod);
 const SymbolTable::Entry* symbol_at(const SymbolTable& table, uint64_t address);
 const SymbolTable::Entry* symbol_named(SymbolTable& table, std::string_view name);
+// The name a symbol is looked up by: without its symbol version ("memcpy@@GLIBC_2.14").
+std::string_view symbol_key(const char* raw);
+// The name before GCC's ".lto_priv.N", or empty when `key` has none.
+std::string_view lto_base_of(std::string_view key);
+// Positions (by_address then tls) sorted by key, one per key: the entry a NameIndex built
+// from the same table would return for it.
+std::vector<uint32_t> sorted_name_positions(const SymbolTable& table, bool lto_base);
 
 }  // namespace detail
 }  // namespace pycore::target

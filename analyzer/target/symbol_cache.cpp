@@ -22,17 +22,21 @@ std::string default_cache_dir() {
 namespace detail {
 namespace {
 
-constexpr char kMagic[16] = "pycore-symtab-1";
+// File: Header, Records (by_address then tls), the by-name and by-LTO-base sorted
+// positions (uint32 each), then the names blob.
+constexpr char kMagic[16] = "pycore-symtab-2";
 
 struct Header {
   char magic[16];
   uint64_t by_address;
   uint64_t tls;
+  uint64_t by_name;
+  uint64_t by_lto_base;
   uint64_t names_bytes;
 };
 
 struct Record {
-  uint64_t value;  // address - bias, or the TLS offset
+  uint64_t value;  // address - bias (modulo 2^64), or the TLS offset
   uint64_t size;
   uint32_t name;  // offset in the names blob
   uint8_t preference;
@@ -47,7 +51,9 @@ bool usable(const SymbolCacheKey& key) {
 }
 
 std::string path_of(const SymbolCacheKey& key) {
-  return key.dir + "/" + key.build_id + "." + std::to_string(key.count) + ".symtab";
+  // The format version is in the name too: binaries of different versions sharing one
+  // cache directory would otherwise keep replacing each other's files.
+  return key.dir + "/" + key.build_id + "." + std::to_string(key.count) + ".v2.symtab";
 }
 
 }  // namespace
@@ -66,7 +72,11 @@ std::unique_ptr<SymbolTable> load_cached_symbols(const SymbolCacheKey& key) {
   if (h.by_address > bytes.size() || h.tls > bytes.size() ||
       records > (bytes.size() - sizeof h) / sizeof(Record))
     return nullptr;
-  uint64_t names_at = sizeof h + records * sizeof(Record);
+  uint64_t positions_at = sizeof h + records * sizeof(Record);
+  if (h.by_name > records || h.by_lto_base > records ||
+      (h.by_name + h.by_lto_base) * sizeof(uint32_t) > bytes.size() - positions_at)
+    return nullptr;
+  uint64_t names_at = positions_at + (h.by_name + h.by_lto_base) * sizeof(uint32_t);
   if (h.names_bytes == 0 || names_at + h.names_bytes != bytes.size()) return nullptr;
   const char* names = reinterpret_cast<const char*>(bytes.data() + names_at);
   if (names[h.names_bytes - 1] != '\0') return nullptr;  // every name ends inside the blob
@@ -81,15 +91,20 @@ std::unique_ptr<SymbolTable> load_cached_symbols(const SymbolCacheKey& key) {
     if (r.name >= h.names_bytes) return nullptr;
     SymbolEntry e{r.value, r.size, names + r.name, r.preference, r.tls != 0};
     if (i < h.by_address) {
-      if (e.tls || r.value < previous) return nullptr;  // must be as written: sorted
-      previous = r.value;
-      e.address = r.value + key.bias;
+      e.address = r.value + key.bias;                     // wraps back for symbols below the bias
+      if (e.tls || e.address < previous) return nullptr;  // must be as written: sorted
+      previous = e.address;
       table->by_address.push_back(e);
     } else {
       if (!e.tls) return nullptr;
       table->tls.push_back(e);
     }
   }
+  // The positions are checked when a look-up reaches them (symbols.cpp): a warm report
+  // does a few dozen look-ups, far fewer than the ~40k positions.
+  table->sorted_by_name = SortedNameIndex{bytes.data() + positions_at, h.by_name};
+  table->sorted_by_lto_base =
+      SortedNameIndex{bytes.data() + positions_at + h.by_name * sizeof(uint32_t), h.by_lto_base};
   table->backing = std::move(file.value());
   return table;
 }
@@ -113,15 +128,21 @@ void store_cached_symbols(const SymbolCacheKey& key, const SymbolTable& table) {
     records.push_back(r);
   };
   for (const auto& e : table.by_address) {
-    if (e.address < key.bias) return;  // cannot be stored relative to the bias
+    // A symbol of a section that is not loaded (glibc's __evoke_link_warning_getwd in
+    // .gnu.warning) may lie below the bias: the unsigned difference wraps, and adding the
+    // bias on load restores it exactly. Refusing it left libc's table uncached.
     add(e, e.address - key.bias);
   }
   for (const auto& e : table.tls) add(e, e.address);
-  if (names.size() > UINT32_MAX) return;
+  if (names.size() > UINT32_MAX || records.size() > UINT32_MAX) return;
+  std::vector<uint32_t> by_name = sorted_name_positions(table, false);
+  std::vector<uint32_t> by_lto_base = sorted_name_positions(table, true);
   Header h{};
   std::memcpy(h.magic, kMagic, sizeof kMagic);
   h.by_address = table.by_address.size();
   h.tls = table.tls.size();
+  h.by_name = by_name.size();
+  h.by_lto_base = by_lto_base.size();
   h.names_bytes = names.size();
   std::string path = path_of(key);
   // --batch analyses cores on several threads: the temporary name is per thread.
@@ -132,6 +153,9 @@ void store_cached_symbols(const SymbolCacheKey& key, const SymbolTable& table) {
     out.write(reinterpret_cast<const char*>(&h), sizeof h);
     out.write(reinterpret_cast<const char*>(records.data()),
               static_cast<std::streamsize>(records.size() * sizeof(Record)));
+    for (const auto* positions : {&by_name, &by_lto_base})
+      out.write(reinterpret_cast<const char*>(positions->data()),
+                static_cast<std::streamsize>(positions->size() * sizeof(uint32_t)));
     out.write(names.data(), static_cast<std::streamsize>(names.size()));
     if (!out) {
       std::filesystem::remove(tmp, ec);

@@ -1,6 +1,7 @@
 // On-disk cache of a module's sorted symbol table, keyed by build-id. Reading libpython's
 // ~40k symbols through libdwfl and sorting them is about half of a stack report's time;
-// a cached table is one mmap.
+// a cached table is one mmap. The file also holds the table sorted by name, so that the
+// layout's few dozen look-ups by name need no index built over every symbol.
 #pragma once
 
 #include <cstdint>

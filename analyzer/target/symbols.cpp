@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 
 #include "modules_impl.hpp"
@@ -155,23 +156,107 @@ void for_each_entry(const SymbolTable& table, Fn&& fn) {
   for (const auto& entry : table.tls) fn(entry);
 }
 
+const SymbolTable::Entry* entry_at(const SymbolTable& table, uint64_t position) {
+  if (position < table.by_address.size()) return &table.by_address[position];
+  position -= table.by_address.size();
+  return position < table.tls.size() ? &table.tls[position] : nullptr;
+}
+
+std::string_view lookup_key(const SymbolTable::Entry& entry, bool lto_base) {
+  std::string_view key = symbol_key(entry.raw);
+  return lto_base ? lto_base_of(key) : key;
+}
+
+// Binary search of a cached sorted index; nullopt when a position is out of bounds (a
+// damaged cache file: the caller then builds the hash index from the table itself). A
+// hit is always a real match, whatever the file says, as its key is compared here.
+std::optional<const SymbolTable::Entry*> find_sorted(const SymbolTable& table,
+                                                     const SortedNameIndex& index,
+                                                     std::string_view name, bool lto_base) {
+  size_t low = 0, high = index.count;
+  while (low < high) {
+    size_t mid = low + (high - low) / 2;
+    uint32_t position;
+    std::memcpy(&position, index.positions + mid * sizeof position, sizeof position);
+    const SymbolTable::Entry* entry = entry_at(table, position);
+    if (entry == nullptr) return std::nullopt;
+    int order = lookup_key(*entry, lto_base).compare(name);
+    if (order == 0) return entry;
+    if (order < 0)
+      low = mid + 1;
+    else
+      high = mid;
+  }
+  return nullptr;
+}
+
+void build_name_indexes(SymbolTable& table) {
+  table.by_name.reserve(table.by_address.size() + table.tls.size());
+  for_each_entry(table, [&](const SymbolTable::Entry& entry) {
+    std::string_view key = symbol_key(entry.raw);
+    keep_better(table.by_name, key, entry);
+    if (std::string_view base = lto_base_of(key); !base.empty())
+      keep_better(table.by_lto_base, base, entry);
+  });
+  table.name_index_built = true;
+}
+
+// By the cached sorted indexes while they hold up, else by the hash indexes.
+const SymbolTable::Entry* find_by_name(SymbolTable& table, std::string_view name, bool lto_base) {
+  auto& sorted = lto_base ? table.sorted_by_lto_base : table.sorted_by_name;
+  if (sorted && !table.name_index_built) {
+    if (auto found = find_sorted(table, *sorted, name, lto_base)) return *found;
+    table.sorted_by_name.reset();
+    table.sorted_by_lto_base.reset();
+  }
+  if (!table.name_index_built) build_name_indexes(table);
+  return (lto_base ? table.by_lto_base : table.by_name).find(name);
+}
+
 }  // namespace
 
-const SymbolTable::Entry* symbol_named(SymbolTable& table, std::string_view name) {
-  if (!table.name_index_built) {
-    table.by_name.reserve(table.by_address.size() + table.tls.size());
-    for_each_entry(table, [&](const SymbolTable::Entry& entry) {
-      std::string_view key = entry.raw;
-      if (auto at = key.find('@'); at != std::string_view::npos && at > 0) key = key.substr(0, at);
-      keep_better(table.by_name, key, entry);
-      if (auto lto = key.find(".lto_priv."); lto != std::string_view::npos && lto > 0) {
-        keep_better(table.by_lto_base, key.substr(0, lto), entry);
-      }
-    });
-    table.name_index_built = true;
+std::string_view symbol_key(const char* raw) {
+  std::string_view key = raw;
+  if (auto at = key.find('@'); at != std::string_view::npos && at > 0) key = key.substr(0, at);
+  return key;
+}
+
+std::string_view lto_base_of(std::string_view key) {
+  auto lto = key.find(".lto_priv.");
+  return lto != std::string_view::npos && lto > 0 ? key.substr(0, lto) : std::string_view();
+}
+
+std::vector<uint32_t> sorted_name_positions(const SymbolTable& table, bool lto_base) {
+  struct Keyed {
+    std::string_view key;
+    uint32_t position;
+    uint8_t preference;
+  };
+  std::vector<Keyed> keyed;
+  keyed.reserve(lto_base ? 0 : table.by_address.size() + table.tls.size());
+  uint32_t position = 0;
+  for_each_entry(table, [&](const SymbolTable::Entry& entry) {
+    std::string_view key = lookup_key(entry, lto_base);
+    if (!key.empty()) keyed.push_back({key, position, entry.preference});
+    ++position;
+  });
+  // Stable: among equal keys the first of the highest preference wins, as in NameIndex.
+  std::stable_sort(keyed.begin(), keyed.end(),
+                   [](const Keyed& a, const Keyed& b) { return a.key < b.key; });
+  std::vector<uint32_t> out;
+  for (size_t i = 0; i < keyed.size();) {
+    size_t best = i, j = i + 1;
+    for (; j < keyed.size() && keyed[j].key == keyed[i].key; ++j)
+      if (keyed[j].preference > keyed[best].preference) best = j;
+    out.push_back(keyed[best].position);
+    i = j;
   }
-  if (const auto* e = table.by_name.find(name)) return e;
-  if (const auto* e = table.by_lto_base.find(name)) return e;
+  return out;
+}
+
+const SymbolTable::Entry* symbol_named(SymbolTable& table, std::string_view name) {
+  if (const auto* e = find_by_name(table, name, false)) return e;
+  if (const auto* e = find_by_name(table, name, true)) return e;
   bool looks_cpp =
       name.find("::") != std::string_view::npos || name.find('(') != std::string_view::npos;
   if (!looks_cpp) return nullptr;

@@ -135,15 +135,33 @@ void compare_entry(const test::CorpusEntry& entry, const json& truth,
   }
   const report::ThreadInfo* crashed =
       !result.threads.empty() && result.threads[0].crashed ? &result.threads[0] : nullptr;
-  // Exception handled by the crashing frame (the topmost handled item).
-  if (crashed && truth.contains("exception")) {
-    const report::ExceptionInfo* handled = nullptr;
-    for (const auto& e : crashed->exceptions)
-      if (e.state == "handled") {
-        handled = &e;
-        break;
-      }
-    compare_exception(c, handled, truth["exception"], "exception", 0);
+  // The crashed thread's exception (raised, or handled by the crashing frame) and those of
+  // other threads listed in "thread_exceptions"; no other thread may show a raised one.
+  auto exception_in = [](const report::ThreadInfo& t,
+                         const std::string& state) -> const report::ExceptionInfo* {
+    for (const auto& e : t.exceptions)
+      if (e.state == state) return &e;  // the topmost of that state
+    return nullptr;
+  };
+  std::map<int64_t, const json*> expected;
+  if (!snapshot && truth["crashed_tid"].is_number() && truth.contains("exception") &&
+      truth["exception"].is_object())
+    expected[truth["crashed_tid"].get<int64_t>()] = &truth["exception"];
+  if (crashed && truth.contains("exception") && truth["exception"].is_null())
+    compare_exception(c, exception_in(*crashed, "handled"), truth["exception"], "exception", 0);
+  if (truth.contains("thread_exceptions"))  // pointers into truth itself, not into a copy
+    for (const auto& te : truth["thread_exceptions"])
+      expected[te["tid"].get<int64_t>()] = &te["exception"];
+  for (const auto& t : result.threads) {
+    auto it = expected.find(t.tid);
+    std::string where = "thread " + std::to_string(t.tid) + " exception";
+    if (it != expected.end()) {
+      std::string state = it->second->value("state", "handled");
+      compare_exception(c, exception_in(t, state), *it->second, where + " (" + state + ")", 0);
+      if (state == "raised") continue;
+    }
+    const report::ExceptionInfo* raised = exception_in(t, "raised");
+    c.expect(raised == nullptr, where + ": unexpected raised " + (raised ? raised->type : ""));
   }
   // Locals of the crashing frame, for the kinds whose repr we promise to equal Python's.
   if (crashed && truth["locals"].is_object() && truth.contains("crash")) {
@@ -156,7 +174,7 @@ void compare_entry(const test::CorpusEntry& entry, const json& truth,
             type != "bool" && type != "tuple" && type != "NoneType")
           continue;
         auto it = std::find_if(frame.locals.begin(), frame.locals.end(),
-                               [&](const auto& kv) { return kv.first == name; });
+                               [&name = name](const auto& kv) { return kv.first == name; });
         if (!c.expect(it != frame.locals.end(), "local " + name + " missing")) continue;
         // Containers holding instances: their elements' own __repr__ is Python code we
         // do not run (threading.Thread's), so only the builtin-only ones are compared.

@@ -99,7 +99,7 @@ TEST_CASE("corpus: stacks agree with gdb's py-bt", "[corpus][gdb]") {
     ++cores;
     for (const auto& [lwp, frames] : stacks) {
       auto thread = std::find_if(result.threads.begin(), result.threads.end(),
-                                 [&](const report::ThreadInfo& t) { return t.tid == lwp; });
+                                 [lwp = lwp](const report::ThreadInfo& t) { return t.tid == lwp; });
       if (frames.empty()) continue;
       INFO(entry.interpreter << "/" << entry.scenario << " thread " << lwp);
       REQUIRE(thread != result.threads.end());

@@ -63,7 +63,7 @@ TEST_CASE("repr of every kind of object equals Python's repr on a real core", "[
     int compared = 0;
     for (const auto& [name, repr] : truth["reprs"].items()) {
       auto it = std::find_if(frame->locals.begin(), frame->locals.end(),
-                             [&](const auto& kv) { return kv.first == name; });
+                             [&name = name](const auto& kv) { return kv.first == name; });
       INFO("local " << name);
       REQUIRE(it != frame->locals.end());
       if (expected_to_differ(name, truth["python"])) continue;

@@ -1,8 +1,11 @@
 // The target stage on real cores of every interpreter the corpus generator found.
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <future>
 #include <map>
+#include <sstream>
 
 #include "gdb_backtrace.hpp"
 #include "manifest.hpp"
@@ -295,6 +298,63 @@ TEST_CASE("a core paired with the wrong executable is a build-id mismatch",
     CHECK(l.modules.warnings()[0].find(wrong + ": build-id") == 0);
     CHECK(l.modules.warnings()[0].find("ignoring the file's contents") != std::string::npos);
   }
+}
+
+// The symbol cache stores a name-sorted index that warm runs search instead of hashing
+// every name: it must answer each name exactly as a fresh read of the symbol table does.
+TEST_CASE("a warm symbol cache finds every name like a fresh read", "[target][integration]") {
+  Corpus corpus = require_corpus();
+  fs::path cache = fs::temp_directory_path() / ("pycore-symcache-" + std::to_string(getpid()));
+  for (const CorpusEntry* e : one_per_interpreter(corpus)) {
+    INFO(e->interpreter << "/" << e->scenario);
+    ModuleOptions fresh_options, warm_options;
+    fresh_options.cache_dir = "-";
+    warm_options.cache_dir = cache.string();
+    Loaded fresh = load(e->core, fresh_options);
+    load(e->core, warm_options).modules.find_symbol("Py_Initialize");  // fills the cache
+    Loaded warm = load(e->core, warm_options);
+    size_t names = 0;
+    for (size_t m = 0; m < fresh.modules.list().size(); ++m) {
+      const Module& module = fresh.modules.list()[m];
+      if (module.file.empty()) continue;
+      // Names as nm sees them in the module's own file (.symtab or .dynsym), and the
+      // source names of LTO-renamed statics.
+      std::string listing;
+      for (const char* flags : {"--defined-only", "-D --defined-only"}) {
+        std::string cmd =
+            std::string("nm ") + flags + " --format=just-symbols '" + module.file + "' 2>/dev/null";
+        if (FILE* p = popen(cmd.c_str(), "r")) {
+          char buf[4096];
+          size_t n;
+          while ((n = fread(buf, 1, sizeof buf, p)) > 0) listing.append(buf, n);
+          pclose(p);
+        }
+      }
+      std::istringstream lines(listing);
+      std::string name;
+      while (std::getline(lines, name)) {
+        if (auto at = name.find('@'); at != std::string::npos) name.resize(at);
+        std::vector<std::string> keys = {name};
+        if (auto lto = name.find(".lto_priv."); lto != std::string::npos)
+          keys.push_back(name.substr(0, lto));
+        for (const auto& key : keys) {
+          auto a = fresh.modules.find_symbol(key, static_cast<int>(m));
+          auto b = warm.modules.find_symbol(key, static_cast<int>(m));
+          ++names;
+          REQUIRE(a.has_value() == b.has_value());
+          if (a) {
+            INFO(key);
+            CHECK(a->address == b->address);
+            CHECK(a->name == b->name);
+            CHECK(a->tls == b->tls);
+          }
+        }
+      }
+    }
+    CHECK(names > 1000);
+  }
+  std::error_code ec;
+  fs::remove_all(cache, ec);
 }
 
 TEST_CASE("debug directories decide what a stripped python offers", "[target][integration]") {

@@ -72,6 +72,7 @@ struct TracebackEntry {
   std::string file;
   std::optional<int> line;
   std::string function;
+  std::string source_line;  // from the file on disk, when readable (text output only)
 };
 
 struct ExceptionInfo {
