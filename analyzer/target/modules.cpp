@@ -124,16 +124,24 @@ void open_module(Modules::Impl& impl, size_t i) {
   GElf_Addr bias = 0;
   Elf* elf = dwfl_module_getelf(handle, &bias);
   if (elf != nullptr) m.bias = bias;
-  if (file.path.empty() && elf != nullptr) {
-    // No NT_FILE entry (an old kernel): libdwfl opened the file the link_map names.
+  std::string missing_path;
+  if (elf != nullptr && (file.path.empty() || file.status == BuildIdStatus::kFileMissing)) {
+    // No NT_FILE entry (an old kernel), or its path is gone: libdwfl opened the file the
+    // link_map names. Its build-id is checked like any other file's.
     const char* mainfile = nullptr;
     dwfl_module_info(handle, nullptr, nullptr, nullptr, nullptr, nullptr, &mainfile, nullptr);
-    if (mainfile != nullptr && mainfile[0] == '/') detail::examine_file(file, mainfile);
+    if (mainfile != nullptr && mainfile[0] == '/' && file.path != mainfile) {
+      missing_path = file.path;
+      detail::examine_file(file, mainfile);
+    }
   }
   m.status = file.status;
   if (file.exists) m.file = file.path;
   m.disk_build_id = file.disk_build_id;
   if (m.build_id.empty()) m.build_id = m.disk_build_id;
+  if (!missing_path.empty() && file.exists)
+    impl.warnings.push_back(missing_path + ": not found; using " + file.path +
+                            ", the path the core's link map names");
   if (auto warning = detail::file_warning(file)) impl.warnings.push_back(*warning);
   if (file.status != BuildIdStatus::kMismatch && elf != nullptr) probe_debug_info(handle, elf, m);
 }
