@@ -1,5 +1,6 @@
 // heap_driver: runs the heap stage alone on one core and prints its findings and timings.
-// Used by bench/heap_bench (until the CLI runs the heap stage) and for manual checks.
+// bench/heap_bench takes the heap stage's own time and memory from it; also for manual
+// checks.
 //
 //   heap_driver [--json] [--threads N] [--timeout S] EXECUTABLE CORE
 #include <fmt/format.h>

@@ -134,19 +134,21 @@ HeapResult analyze_heap(const target::AddressSpace& space, const layout::Layout&
   check_options.max_parents = options.max_parents;
   check_options.max_findings_per_check = options.max_findings_per_check;
   progress("checks", 0, 0);
-  // After the deadline only the checks that are linear in the graph's own arrays run; the
-  // untracked balance sorts every edge and may revisit the whole heap to name parents.
-  std::vector<UntrackedUnderflow> untracked;
-  if (should_stop && should_stop())
+  // After the deadline only the checks that are linear in the graph's own arrays run: the
+  // untracked balance (computed with the graph, unless the deadline came first) is dropped,
+  // as naming the parents of its findings revisits the whole heap.
+  if (built.untracked_balanced && should_stop && should_stop()) {
+    built.untracked.clear();
+    built.untracked_balanced = false;
+  }
+  if (!built.untracked_balanced)
     result.warnings.push_back(
         "heap: time limit reached before the refcounts of untracked objects (str, int, "
         "untracked tuples, code objects) were balanced: that part of refcount-underflow was "
         "not run");
-  else
-    untracked = untracked_underflows(built.untracked, memory, offsets, rules);
-  CheckResult checked =
-      run_checks(CheckInputs{graph, types, built, lists, walk, codec, describe, rules, &untracked},
-                 check_options);
+  CheckResult checked = run_checks(
+      CheckInputs{graph, types, built, lists, walk, codec, describe, rules, &built.untracked},
+      check_options);
   result.findings = std::move(checked.findings);
   for (auto& w : checked.warnings) result.warnings.push_back("heap: " + w);
   result.headline = headline(result.findings);

@@ -146,7 +146,7 @@ class Checker {
           break;
         case Verdict::kBadRefcount:
           f.message = fmt::format("refcount of {} is {}, which is impossible",
-                                  in_.describe.object_text(a, obj.type), g_.refcount[i]);
+                                  in_.describe.object_text(a, obj.type), g_.refcount(i));
           break;
         case Verdict::kBadType:
           f.message = fmt::format(
@@ -168,7 +168,7 @@ class Checker {
   void underflow() {
     for (uint32_t i = 0; i < g_.gc_count; ++i) {
       if (g_.flags[i] & kHeaderUnreadable) continue;
-      const int64_t rc = g_.refcount[i];
+      const int64_t rc = g_.refcount(i);
       if (rc <= 0 || in_.rules.immortal(rc) || g_.in_exact[i] <= static_cast<uint64_t>(rc))
         continue;
       if (!in_.types[g_.type[i]].valid) continue;
@@ -244,8 +244,8 @@ class Checker {
     };
     std::map<uint32_t, Group> by_type;
     for (uint32_t i = 0; i < g_.gc_count; ++i) {
-      if (g_.in_any[i] != 0 || (g_.flags[i] & (kHeaderUnreadable | kRoot))) continue;
-      const int64_t rc = g_.refcount[i];
+      if (g_.flags[i] & (kReferenced | kHeaderUnreadable | kRoot)) continue;
+      const int64_t rc = g_.refcount(i);
       if (rc <= 0 || in_.rules.immortal(rc)) continue;
       const HeapType& t = in_.types[g_.type[i]];
       if (!t.valid || t.is_type || t.shape == Shape::kModule) continue;

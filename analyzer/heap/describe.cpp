@@ -73,7 +73,7 @@ report::ObjectRef Describer::object_ref(uint32_t object) const {
   report::ObjectRef r;
   r.address = graph.address[object];
   r.type = type_name(object);
-  r.refcount = graph.refcount[object];
+  r.refcount = graph.refcount(object);
   return r;
 }
 

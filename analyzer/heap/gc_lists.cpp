@@ -169,8 +169,11 @@ struct RawHead {
 // breaks, the other carries on until it reaches the last node the broken end took.
 class ListWalker {
  public:
-  ListWalker(const Memory& mem, const GcHeadCodec& codec, const GcWalkLimits& limits, GcWalk& out)
-      : mem_(mem), c_(codec), limits_(limits), out_(out) {}
+  ListWalker(const Memory& mem, const GcHeadCodec& codec, const GcWalkLimits& limits, GcWalk& out,
+             size_t room)
+      : mem_(mem), c_(codec), limits_(limits), out_(out) {
+    back_.reserve(room);  // address space only, as for out.objects: never copied as it grows
+  }
 
   void walk(int list_index, const GcList& list) {
     const size_t first = out_.objects.size();
@@ -291,7 +294,7 @@ class ListWalker {
   const GcHeadCodec& c_;
   const GcWalkLimits& limits_;
   GcWalk& out_;
-  std::vector<uint64_t> back_;  // the tail end's nodes, tail first
+  BigVector<uint64_t> back_;  // the tail end's nodes, tail first
   static constexpr size_t kPollEvery = 1u << 14;
   size_t steps_ = 0;
   const size_t head_span_ = static_cast<size_t>(std::max(c_.next_off, c_.prev_off) + 8);
@@ -313,7 +316,7 @@ GcWalk walk_gc_lists(const Memory& mem, const GcHeadCodec& codec, const std::vec
       std::min<uint64_t>({limits.max_objects, core_bytes / 32, uint64_t{1} << 28}));
   out.objects.reserve(room);
   out.generation.reserve(room);
-  ListWalker walker(mem, codec, limits, out);
+  ListWalker walker(mem, codec, limits, out, room);
   for (size_t i = 0; i < lists.size(); ++i) {
     if (out.truncated || out.timed_out) {
       out.lists_not_walked = lists.size() - i;

@@ -6,9 +6,9 @@
 namespace pycore::heap {
 
 size_t ObjectGraph::memory_bytes() const {
-  return address.size() * 8 + refcount.size() * 8 + type.size() * 4 + generation.size() +
-         flags.size() + edge_begin.size() * 4 + edge_target.size() * 4 + in_exact.size() * 4 +
-         in_any.size() + index.bytes();
+  return address.size() * 8 + refcount_low_.size() * 4 + refcount_wide_.size() * 16 +
+         type.size() * 4 + generation.size() + flags.size() + edge_begin.size() * 4 +
+         edge_target.size() * 4 + in_exact.size() * 4 + index.bytes();
 }
 
 }  // namespace pycore::heap

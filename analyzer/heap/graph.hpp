@@ -6,12 +6,14 @@
 // edge targets and only they are checked.
 //
 // Address order keeps the referent pass a sweep through the core instead of a random walk.
-// Memory per object: address 8, refcount 8, type 4, generation 1, flags 1, edge offset 4,
-// in-degree 4 + 1 = 31 bytes, plus 4 per edge and the address index (about 1/40 of the
-// heap's bytes).
+// Memory per object: address 8, refcount 4, type 4, generation 1, flags 1, edge offset 4,
+// in-degree 4 = 26 bytes, plus 4 per edge and the address index (about 1/40 of the heap's
+// bytes).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "address_index.hpp"
@@ -25,13 +27,13 @@ inline constexpr uint8_t kAuxGeneration = 0xFF;
 
 enum ObjectFlags : uint8_t {
   kHeaderUnreadable = 1 << 0,    // refcount/type could not be read
+  kReferenced = 1 << 1,          // some edge (exact or conservative) points at it
   kConservativeSource = 1 << 2,  // some of its edges come from a conservative scan
   kRoot = 1 << 3,                // referenced from interpreter or thread state
 };
 
 struct ObjectGraph {
   BigVector<uint64_t> address;
-  BigVector<int64_t> refcount;
   BigVector<uint32_t> type;       // index into the TypeTable
   BigVector<uint8_t> generation;  // 0-2, 3 permanent, kAuxGeneration
   BigVector<uint8_t> flags;
@@ -41,12 +43,45 @@ struct ObjectGraph {
   BigVector<uint32_t> edge_target;  // object number | kConservativeEdge
 
   BigVector<uint32_t> in_exact;  // exact edges pointing at each tracked object
-  BigVector<uint8_t> in_any;     // 1 when any edge (exact or conservative) points at it
 
   AddressIndex index;  // tracked objects only (numbers < gc_count)
 
   size_t size_objects() const { return address.size(); }
+
+  // Refcounts are kept in 32 bits; the rare one that does not fit (3.12+ immortal
+  // objects, corrupt values) goes to a side table, so every value stays exact.
+  int64_t refcount(uint32_t object) const {
+    const int32_t r = refcount_low_[object];
+    if (r != kWideRefcount) return r;
+    auto it = std::lower_bound(refcount_wide_.begin(), refcount_wide_.end(),
+                               std::pair<uint32_t, int64_t>{object, INT64_MIN});
+    return it != refcount_wide_.end() && it->first == object ? it->second : r;
+  }
+  // Objects are numbered in order: set() in ascending object order, push() to append.
+  void set_refcount(uint32_t object, int64_t rc) {
+    if (rc > INT32_MIN && rc <= INT32_MAX) {
+      refcount_low_[object] = static_cast<int32_t>(rc);
+    } else {
+      refcount_low_[object] = kWideRefcount;
+      refcount_wide_.emplace_back(object, rc);
+    }
+  }
+  void push_refcount(int64_t rc) {
+    refcount_low_.push_back(0);
+    set_refcount(static_cast<uint32_t>(refcount_low_.size() - 1), rc);
+  }
+  void reserve_refcounts(size_t n) { refcount_low_.reserve(n); }
+  // Keeps the refcounts of the first n objects.
+  void resize_refcounts(size_t n) {
+    refcount_low_.resize(n);
+    while (!refcount_wide_.empty() && refcount_wide_.back().first >= n) refcount_wide_.pop_back();
+  }
   size_t memory_bytes() const;
+
+ private:
+  static constexpr int32_t kWideRefcount = INT32_MIN;
+  BigVector<int32_t> refcount_low_;
+  std::vector<std::pair<uint32_t, int64_t>> refcount_wide_;  // ascending object number
 };
 
 }  // namespace pycore::heap

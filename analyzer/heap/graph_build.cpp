@@ -26,11 +26,10 @@ size_t with_aux(size_t tracked) {
 // One worker's share of the referent pass: a contiguous range of object numbers.
 struct Chunk {
   uint32_t lo = 0, hi = 0;
-  BigVector<uint32_t> counts;  // edges kept per object
   BigVector<uint32_t> targets;
   std::vector<Problem> problems;
   std::vector<uint64_t> aux;  // code objects and static types met as referents
-  BigVector<uint64_t> untracked;
+  UntrackedCounts* untracked = nullptr;
   std::atomic<size_t> done{0};
   bool stopped = false;
 };
@@ -73,11 +72,12 @@ void visit_chunk(const BuildInputs& in, ObjectGraph& g, Chunk& c, const BuildOpt
   Memory memory = in.memory;  // own region cache
   ExternalChecker checker(memory, in.offsets, in.types, in.pymalloc, in.rules);
   VisitContext ctx{memory, in.offsets, in.types, &g.index, options.max_items};
-  c.counts.assign(c.hi - c.lo, 0);
   // Untouched capacity costs address space only; chunk 0's buffer takes every chunk's edges.
   c.targets.reserve(c.lo == 0 ? size_t{8} * g.gc_count : size_t{4} * (c.hi - c.lo));
-  GraphSink sink(g.index, checker, c.targets, c.problems, c.aux, &c.counts, c.lo);
-  sink.keep_untracked(&c.untracked);
+  // Edges per object go to edge_begin[i] (turned into offsets when the chunks are merged).
+  GraphSink sink(g.index, checker, c.targets, c.problems, c.aux, &g.edge_begin);
+  UntrackedBatch untracked(*c.untracked);
+  sink.keep_untracked(&untracked);
   for (uint32_t i = c.lo; i < c.hi; ++i) {
     if ((i - c.lo) % kPollEvery == 0) {
       c.done.store(i - c.lo, std::memory_order_relaxed);
@@ -100,38 +100,54 @@ void visit_chunk(const BuildInputs& in, ObjectGraph& g, Chunk& c, const BuildOpt
   if (!c.stopped) c.done.store(c.hi - c.lo, std::memory_order_relaxed);
 }
 
-// Object numbers in ascending address order: an LSD radix sort (15-bit digits over the
-// address bits that vary), linear in the object count.
-BigVector<uint32_t> address_order(const BigVector<uint64_t>& addresses) {
-  const size_t n = addresses.size();
-  BigVector<uint32_t> order(n), scratch(n);
-  if (n == 0) return order;
-  uint64_t lo = UINT64_MAX, hi = 0;
-  for (uint64_t a : addresses) {
-    lo = std::min(lo, a);
-    hi = std::max(hi, a);
+// The walk's objects in ascending address order, each with its generation in the low three
+// bits (objects are 8-aligned; misaligned nodes are dropped and counted). An LSD radix sort
+// (16-bit digits over the address bits that vary) of the keys themselves: each pass reads
+// sequentially, where sorting object numbers would gather addresses at random. It is
+// stable, so an object found on two lists keeps the generation of the list walked first.
+// The result has room for `capacity` elements.
+BigVector<uint64_t> sorted_keys(GcWalk& walk, size_t capacity, size_t& misaligned) {
+  BigVector<uint64_t> keys = std::move(walk.objects);
+  size_t n = 0;
+  for (size_t k = 0; k < keys.size(); ++k) {
+    if ((keys[k] & 7) != 0) {  // a broken list, already reported by the walk
+      ++misaligned;
+      continue;
+    }
+    keys[n++] = keys[k] | (walk.generation[k] & 7);
   }
-  // Objects are 8-aligned: the low three bits never decide the order of two objects.
+  keys.resize(n);
+  BigVector<uint8_t>().swap(walk.generation);
+  if (n == 0) return keys;
+  uint64_t lo = UINT64_MAX, hi = 0;
+  for (uint64_t key : keys) {
+    lo = std::min(lo, key);
+    hi = std::max(hi, key);
+  }
+  lo &= ~uint64_t{7};
   const int bits = 64 - std::countl_zero((hi - lo) >> 3);
-  constexpr int kDigit = 15;
-  for (uint32_t i = 0; i < n; ++i) order[i] = i;
+  constexpr int kDigit = 16;
+  BigVector<uint64_t> scratch;
+  if (bits > 0) {
+    scratch.reserve(capacity);
+    scratch.resize(n);
+  }
   std::vector<uint32_t> count(size_t{1} << kDigit);
   for (int shift = 0; shift < bits; shift += kDigit) {
     std::fill(count.begin(), count.end(), 0);
-    auto digit = [&](uint32_t i) {
-      return (((addresses[i] - lo) >> 3) >> shift) & ((1u << kDigit) - 1);
-    };
-    for (uint32_t i : order) ++count[digit(i)];
+    auto digit = [&](uint64_t key) { return (((key - lo) >> 3) >> shift) & ((1u << kDigit) - 1); };
+    for (uint64_t key : keys) ++count[digit(key)];
     uint32_t sum = 0;
     for (uint32_t& c : count) {
       uint32_t here = c;
       c = sum;
       sum += here;
     }
-    for (uint32_t i : order) scratch[count[digit(i)]++] = i;
-    order.swap(scratch);
+    for (uint64_t key : keys) scratch[count[digit(key)]++] = key;
+    keys.swap(scratch);
   }
-  return order;
+  if (keys.capacity() < capacity) keys.reserve(capacity);
+  return keys;
 }
 
 }  // namespace
@@ -178,34 +194,32 @@ BuildResult build_graph(const BuildInputs& in, GcWalk& walk, const BuildOptions&
 
   // ---- numbering (address order) and the address index
   {
-    BigVector<uint32_t> order = address_order(walk.objects);
     size_t repeats = 0, misaligned = 0;
-    g.address.reserve(with_aux(order.size()));
-    g.generation.reserve(with_aux(order.size()));
-    for (uint32_t k : order) {
-      const uint64_t a = walk.objects[k];
-      if ((a & 7) != 0) {  // a broken list, already reported by the walk
-        ++misaligned;
-        continue;
-      }
-      if (!g.address.empty() && g.address.back() == a) {  // on two lists
+    const size_t walked = walk.objects.size();
+    // Sorted in place into the graph's address array, which keeps room for the auxiliary
+    // sources appended later.
+    g.address = sorted_keys(walk, with_aux(walked), misaligned);
+    g.generation.reserve(with_aux(g.address.size()));
+    size_t kept = 0;
+    for (size_t k = 0; k < g.address.size(); ++k) {
+      const uint64_t a = g.address[k] & ~uint64_t{7};
+      if (kept != 0 && g.address[kept - 1] == a) {  // on two lists
         ++repeats;
         continue;
       }
-      g.address.push_back(a);
-      g.generation.push_back(walk.generation[k]);
+      g.generation.push_back(static_cast<uint8_t>(g.address[k] & 7));
+      g.address[kept++] = a;
     }
+    g.address.resize(kept);
     if (repeats != 0)
       out.notes.push_back(fmt::format("{} objects were found on more than one GC list", repeats));
     if (misaligned != 0)
       out.notes.push_back(fmt::format("{} misaligned GC list nodes were ignored", misaligned));
-    BigVector<uint64_t>().swap(walk.objects);
-    BigVector<uint8_t>().swap(walk.generation);
   }
   g.gc_count = static_cast<uint32_t>(g.address.size());
   size_t n = g.gc_count;
   g.flags.reserve(with_aux(n));
-  g.refcount.reserve(with_aux(n));
+  g.reserve_refcounts(with_aux(n));
   g.type.reserve(with_aux(n));
   g.flags.assign(n, 0);
   g.index.build(g.address.data(), n);
@@ -213,7 +227,7 @@ BuildResult build_graph(const BuildInputs& in, GcWalk& walk, const BuildOptions&
 
   // ---- headers, types, sizes (single pass in address order: a sweep through the core;
   // interning types is not thread-safe)
-  g.refcount.resize(n);
+  g.resize_refcounts(n);
   g.type.resize(n);
   {
     ExternalChecker checker(in.memory, in.offsets, in.types, in.pymalloc, in.rules);
@@ -235,7 +249,7 @@ BuildResult build_graph(const BuildInputs& in, GcWalk& walk, const BuildOptions&
         out.header_problems.push_back({static_cast<uint32_t>(i), Verdict::kUnmapped});
         continue;
       }
-      g.refcount[i] = *rc;
+      g.set_refcount(static_cast<uint32_t>(i), *rc);
       if (*tp != last_type || last_index == UINT32_MAX) {
         last_type = *tp;
         last_index = in.types.intern(*tp);
@@ -259,7 +273,7 @@ BuildResult build_graph(const BuildInputs& in, GcWalk& walk, const BuildOptions&
       g.address.resize(n);
       g.generation.resize(n);
       g.flags.resize(n);
-      g.refcount.resize(n);
+      g.resize_refcounts(n);
       g.type.resize(n);
       g.index.build(g.address.data(), n);
     }
@@ -270,8 +284,12 @@ BuildResult build_graph(const BuildInputs& in, GcWalk& walk, const BuildOptions&
   // ---- referents, in contiguous chunks
   unsigned threads = std::max(
       1u, std::min<unsigned>(options.threads, static_cast<unsigned>(n / kMinObjectsPerThread) + 1));
+  g.edge_begin.reserve(with_aux(n) + 1);
+  g.edge_begin.assign(n + 1, 0);
+  UntrackedCounts untracked_counts(in.memory.regions());
   std::vector<Chunk> chunks(threads);
   for (unsigned t = 0; t < threads; ++t) {
+    chunks[t].untracked = &untracked_counts;
     chunks[t].lo = static_cast<uint32_t>(n * t / threads);
     chunks[t].hi = static_cast<uint32_t>(n * (t + 1) / threads);
   }
@@ -294,8 +312,6 @@ BuildResult build_graph(const BuildInputs& in, GcWalk& walk, const BuildOptions&
   size_t total_edges = 0;
   for (const Chunk& c : chunks) total_edges += c.targets.size();
   if (total_edges >= (uint64_t{1} << 31)) out.notes.push_back("more than 2^31 edges: truncated");
-  g.edge_begin.reserve(with_aux(n) + 1);
-  g.edge_begin.resize(n + 1);
   g.edge_target = std::move(chunks[0].targets);
   g.edge_target.reserve(total_edges);
   std::vector<uint64_t> aux_candidates;
@@ -305,18 +321,26 @@ BuildResult build_graph(const BuildInputs& in, GcWalk& walk, const BuildOptions&
   for (size_t k = 0; k < chunks.size(); ++k) {
     Chunk& c = chunks[k];
     for (uint32_t i = c.lo; i < c.hi; ++i) {
+      const uint32_t count = g.edge_begin[i];
       g.edge_begin[i] = at;
-      at += c.counts[i - c.lo];
+      at += count;
     }
-    if (k > 0) g.edge_target.insert(g.edge_target.end(), c.targets.begin(), c.targets.end());
+    if (k > 0) {
+      // Piece by piece, each piece's pages released once copied: the chunk's edges are
+      // never held twice.
+      constexpr size_t kPiece = size_t{1} << 18;
+      for (size_t from = 0; from < c.targets.size(); from += kPiece) {
+        const size_t to = std::min(c.targets.size(), from + kPiece);
+        g.edge_target.insert(g.edge_target.end(), c.targets.begin() + static_cast<ptrdiff_t>(from),
+                             c.targets.begin() + static_cast<ptrdiff_t>(to));
+        release_prefix(c.targets, to);
+      }
+    }
     out.problems.insert(out.problems.end(), c.problems.begin(), c.problems.end());
     aux_candidates.insert(aux_candidates.end(), c.aux.begin(), c.aux.end());
-    out.untracked.insert(out.untracked.end(), c.untracked.begin(), c.untracked.end());
-    BigVector<uint64_t>().swap(c.untracked);
     stopped |= c.stopped;
     visited += c.done.load();
     BigVector<uint32_t>().swap(c.targets);
-    BigVector<uint32_t>().swap(c.counts);
   }
   g.edge_begin[n] = static_cast<uint32_t>(g.edge_target.size());
   if (stopped) {
@@ -329,6 +353,7 @@ BuildResult build_graph(const BuildInputs& in, GcWalk& walk, const BuildOptions&
   // ---- pointers whose type was new to the table: check them now that we may intern
   {
     ExternalChecker checker(in.memory, in.offsets, in.types, in.pymalloc, in.rules);
+    UntrackedBatch untracked(untracked_counts);
     std::vector<Problem> kept;
     for (Problem& p : out.problems) {
       if (p.verdict == Verdict::kDeferred) {
@@ -337,8 +362,7 @@ BuildResult build_graph(const BuildInputs& in, GcWalk& walk, const BuildOptions&
         p.verdict = checker.check_uncached(p.target);
         if (p.verdict == Verdict::kCode || p.verdict == Verdict::kTypeObject)
           aux_candidates.push_back(p.target);
-        if (p.verdict == Verdict::kOk || p.verdict == Verdict::kCode)
-          out.untracked.push_back(p.target);
+        if (p.verdict == Verdict::kOk || p.verdict == Verdict::kCode) untracked.push(p.target);
         if (!is_error(p.verdict)) continue;
       }
       kept.push_back(p);
@@ -358,7 +382,8 @@ BuildResult build_graph(const BuildInputs& in, GcWalk& walk, const BuildOptions&
     VisitContext ctx{in.memory, in.offsets, in.types, &g.index, options.max_items};
     std::vector<uint64_t> more;
     GraphSink sink(g.index, checker, g.edge_target, out.problems, more);
-    sink.keep_untracked(&out.untracked);
+    UntrackedBatch untracked(untracked_counts);
+    sink.keep_untracked(&untracked);
     size_t next = 0;
     while (next < aux_candidates.size()) {
       uint64_t p = aux_candidates[next++];
@@ -384,7 +409,7 @@ BuildResult build_graph(const BuildInputs& in, GcWalk& walk, const BuildOptions&
       if (!in.types[ti].valid) continue;
       const uint32_t number = static_cast<uint32_t>(g.address.size());
       g.address.push_back(p);
-      g.refcount.push_back(*rc);
+      g.push_refcount(*rc);
       g.type.push_back(ti);
       g.generation.push_back(kAuxGeneration);
       g.flags.push_back(0);
@@ -397,9 +422,16 @@ BuildResult build_graph(const BuildInputs& in, GcWalk& walk, const BuildOptions&
   }
 
   lap(out.seconds.aux);
+  // ---- the untracked balance, before the in-degrees allocate: its counts are released
+  // first. After the deadline it is left out (it may revisit the heap to name parents).
+  if (!(options.should_stop && options.should_stop())) {
+    out.untracked = untracked_underflows(untracked_counts, in.memory, in.offsets, in.rules);
+    out.untracked_balanced = true;
+  }
+  untracked_counts.release();
+  lap(out.seconds.untracked);
   // ---- in-degrees of tracked objects
   g.in_exact.assign(n, 0);
-  g.in_any.assign(n, 0);
   constexpr size_t kAhead = 16;  // random increments: prefetch a few edges ahead
   const size_t edges = g.edge_target.size();
   for (size_t k = 0; k < edges; ++k) {
@@ -412,7 +444,7 @@ BuildResult build_graph(const BuildInputs& in, GcWalk& walk, const BuildOptions&
     uint32_t e = g.edge_target[k];
     uint32_t t = e & ~kConservativeEdge;
     if (t >= n) continue;
-    g.in_any[t] = 1;
+    g.flags[t] |= kReferenced;
     if ((e & kConservativeEdge) == 0) ++g.in_exact[t];
   }
   lap(out.seconds.in_degree);

@@ -18,6 +18,7 @@
 #include "pycore/heap/pymalloc.hpp"
 #include "referents.hpp"
 #include "types.hpp"
+#include "untracked.hpp"
 
 namespace pycore::heap {
 
@@ -39,7 +40,10 @@ struct BuildResult {
   ObjectGraph graph;
   std::vector<Problem> problems;               // pointers that lead nowhere live
   std::vector<HeaderProblem> header_problems;  // tracked objects whose header is wrong
-  BigVector<uint64_t> untracked;  // exact edges to live untracked objects: one target each
+  // Untracked objects with more exact references than their refcount (untracked.hpp);
+  // untracked_balanced is false when the deadline came first.
+  std::vector<UntrackedUnderflow> untracked;
+  bool untracked_balanced = false;
   std::vector<std::string> notes;
   bool complete = true;  // every object's referents were computed
   struct Tally {
@@ -48,7 +52,7 @@ struct BuildResult {
   std::vector<Tally> by_type;            // tracked objects per TypeTable index
   std::array<Tally, 4> by_generation{};  // generations 0-2 and permanent
   struct Seconds {
-    double index = 0, headers = 0, referents = 0, merge = 0, aux = 0, in_degree = 0;
+    double index = 0, headers = 0, referents = 0, merge = 0, aux = 0, untracked = 0, in_degree = 0;
   } seconds;
 };
 

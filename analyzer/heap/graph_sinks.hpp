@@ -8,6 +8,7 @@
 #include "graph.hpp"
 #include "object_check.hpp"
 #include "referents.hpp"
+#include "untracked_counts.hpp"
 
 namespace pycore::heap {
 
@@ -25,47 +26,46 @@ struct Problem {
 // points at when it is no tracked object.
 class GraphSink {
  public:
-  // Kept edges are appended to `targets` in order; counts[parent - first] counts them per
-  // object when `counts` is given.
+  // Kept edges are appended to `targets` in order; counts[parent] counts them per object
+  // when `counts` is given.
   GraphSink(const AddressIndex& index, ExternalChecker& checker, BigVector<uint32_t>& targets,
             std::vector<Problem>& problems, std::vector<uint64_t>& aux,
-            BigVector<uint32_t>* counts = nullptr, uint32_t first = 0)
+            BigVector<uint32_t>* counts = nullptr)
       : index_(index),
         checker_(checker),
         targets_(targets),
         problems_(problems),
         aux_(aux),
-        counts_(counts),
-        first_(first) {}
+        counts_(counts) {}
 
   void begin(uint32_t object) {
     current_ = object;
     conservative_ = false;
   }
   bool saw_conservative() const { return conservative_; }
-  // Also keep the target of every exact edge to a live untracked object (one entry per
-  // edge) so that its references can be balanced against its refcount (untracked.hpp).
-  void keep_untracked(BigVector<uint64_t>* untracked) { untracked_ = untracked; }
+  // Also count every exact edge to a live untracked object, so that its references can be
+  // balanced against its refcount (untracked.hpp).
+  void keep_untracked(UntrackedBatch* untracked) { untracked_ = untracked; }
 
   void edge(uint64_t target, const Slot& slot, bool conservative) {
     uint32_t i = index_.find(target);
     if (i != kNoObject) {
       targets_.push_back(conservative ? i | kConservativeEdge : i);
       conservative_ |= conservative;
-      if (counts_ != nullptr) ++(*counts_)[current_ - first_];
+      if (counts_ != nullptr) ++(*counts_)[current_];
       return;
     }
     if (conservative) return;
     Verdict v = checker_.check(target);
     switch (v) {
       case Verdict::kOk:
-        if (untracked_ != nullptr) untracked_->push_back(target);
+        if (untracked_ != nullptr) untracked_->push(target);
         return;
       case Verdict::kNotDumped:
       case Verdict::kImmortal:
         return;
       case Verdict::kCode:
-        if (untracked_ != nullptr) untracked_->push_back(target);
+        if (untracked_ != nullptr) untracked_->push(target);
         aux_.push_back(target);
         return;
       case Verdict::kTypeObject:  // static types: their tp_base is borrowed, not counted
@@ -87,8 +87,7 @@ class GraphSink {
   std::vector<Problem>& problems_;
   std::vector<uint64_t>& aux_;
   BigVector<uint32_t>* counts_;
-  BigVector<uint64_t>* untracked_ = nullptr;
-  uint32_t first_;
+  UntrackedBatch* untracked_ = nullptr;
   uint32_t current_ = kNoObject;
   bool conservative_ = false;
 };

@@ -1,45 +1,8 @@
 #include "untracked.hpp"
 
 #include <algorithm>
-#include <bit>
 
 namespace pycore::heap {
-
-namespace {
-
-// LSD radix sort of 8-aligned addresses (16-bit digits over the bits that vary): linear,
-// where std::sort of tens of millions of edges would dominate the checks.
-void sort_addresses(BigVector<uint64_t>& v) {
-  const size_t n = v.size();
-  if (n < (size_t{1} << 16)) {
-    std::sort(v.begin(), v.end());
-    return;
-  }
-  uint64_t lo = UINT64_MAX, hi = 0;
-  for (uint64_t a : v) {
-    lo = std::min(lo, a);
-    hi = std::max(hi, a);
-  }
-  const int bits = 64 - std::countl_zero(hi - lo);
-  constexpr int kDigit = 16;
-  BigVector<uint64_t> scratch(n);
-  std::vector<size_t> count(size_t{1} << kDigit);
-  for (int shift = 0; shift < bits; shift += kDigit) {
-    std::fill(count.begin(), count.end(), 0);
-    auto digit = [&](uint64_t a) { return ((a - lo) >> shift) & ((size_t{1} << kDigit) - 1); };
-    for (uint64_t a : v) ++count[digit(a)];
-    size_t sum = 0;
-    for (size_t& c : count) {
-      size_t here = c;
-      c = sum;
-      sum += here;
-    }
-    for (uint64_t a : v) scratch[count[digit(a)]++] = a;
-    v.swap(scratch);
-  }
-}
-
-}  // namespace
 
 void WantedSink::edge(uint64_t target, const Slot&, bool conservative) {
   if (conservative || target < sorted_.front() || target > sorted_.back()) return;
@@ -49,23 +12,20 @@ void WantedSink::edge(uint64_t target, const Slot&, bool conservative) {
   if ((v.empty() || v.back() != source_) && v.size() < max_each_) v.push_back(source_);
 }
 
-std::vector<UntrackedUnderflow> untracked_underflows(BigVector<uint64_t>& edges,
-                                                     const Memory& memory, const Offsets& off,
-                                                     RefcountRules rules) {
+std::vector<UntrackedUnderflow> untracked_underflows(UntrackedCounts& counts, const Memory& memory,
+                                                     const Offsets& off, RefcountRules rules) {
   std::vector<UntrackedUnderflow> out;
-  sort_addresses(edges);
-  for (size_t i = 0; i < edges.size();) {
-    size_t j = i + 1;
-    while (j < edges.size() && edges[j] == edges[i]) ++j;
-    const uint64_t address = edges[i];
-    const uint64_t references = j - i;
-    i = j;
+  // The edge was checked when it was counted (live, valid type, plausible refcount).
+  // One reference never exceeds a positive refcount: only objects referenced twice or more
+  // need their refcount read.
+  auto over = counts.counted(2, [&](uint64_t address, uint64_t references) {
     auto rc = memory.i64(address + static_cast<uint64_t>(off.refcnt));
-    // The edge was checked when it was recorded (live, valid type, plausible refcount).
-    if (!rc || *rc <= 0 || rules.immortal(*rc)) continue;
-    if (references > static_cast<uint64_t>(*rc)) out.push_back({address, *rc, references});
-  }
-  BigVector<uint64_t>().swap(edges);
+    return rc && *rc > 0 && !rules.immortal(*rc) && references > static_cast<uint64_t>(*rc);
+  });
+  counts.release();
+  for (const auto& c : over)
+    out.push_back(
+        {c.address, *memory.i64(c.address + static_cast<uint64_t>(off.refcnt)), c.references});
   return out;
 }
 

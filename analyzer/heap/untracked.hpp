@@ -1,8 +1,8 @@
 // Refcount balance of objects the collector does not track (str, int, bytes, float,
 // untracked tuples and dicts, code objects, ...). The graph keeps them out of its index;
-// instead the referent pass records the target of every exact edge that leads to one
-// (BuildResult::untracked), and here those are counted per object and set against its
-// refcount, as visit_decref would for a tracked object.
+// instead the referent pass counts the exact edges that lead to each of them
+// (UntrackedCounts, untracked_counts.hpp), and here those counts are set against their
+// refcounts, as visit_decref would for a tracked object.
 //
 // What is deliberately not counted (see docs/checks.md, refcount-underflow):
 //   - static type objects: a static type's tp_base is a borrowed pointer;
@@ -21,6 +21,7 @@
 #include "pycore/heap/memory.hpp"
 #include "referents.hpp"
 #include "types.hpp"
+#include "untracked_counts.hpp"
 
 namespace pycore::heap {
 
@@ -30,12 +31,10 @@ struct UntrackedUnderflow {
   uint64_t references = 0;  // exact references found
 };
 
-// Sorts `edges` in place (one target address per exact edge) and returns every object whose
-// refcount is positive, not immortal and lower than the references to it. The per-edge
-// targets are released.
-std::vector<UntrackedUnderflow> untracked_underflows(BigVector<uint64_t>& edges,
-                                                     const Memory& memory, const Offsets& off,
-                                                     RefcountRules rules);
+// Every counted object whose refcount is positive, not immortal and lower than the
+// references to it, in ascending address order. The counts are released.
+std::vector<UntrackedUnderflow> untracked_underflows(UntrackedCounts& counts, const Memory& memory,
+                                                     const Offsets& off, RefcountRules rules);
 
 // Receives the referents of one graph object and notes which of the wanted targets
 // (sorted, non-empty) it holds.

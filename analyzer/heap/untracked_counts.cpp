@@ -1,0 +1,172 @@
+#include "untracked_counts.hpp"
+
+#include <sys/mman.h>
+
+#include <algorithm>
+#include <cstring>
+
+namespace pycore::heap {
+
+namespace {
+
+constexpr uint64_t kSlotBytes = 32;
+constexpr int kOffsetShift = 6;       // bits 6-7: where in its 32 bytes the object starts / 8
+constexpr uint8_t kCountMask = 0x3F;  // bits 0-5: references, up to 63
+
+uint8_t offset_bits(uint64_t address) {
+  return static_cast<uint8_t>(((address >> 3) & 3) << kOffsetShift);
+}
+
+}  // namespace
+
+UntrackedCounts::UntrackedCounts(std::span<const target::Region> regions) {
+  uint64_t slots = 0;
+  for (const target::Region& r : regions) {
+    if (r.end <= r.start) continue;
+    Span s;
+    s.base = r.start & ~(kSlotBytes - 1);
+    s.end = r.end;
+    s.first_slot = slots;
+    slots += (s.end - s.base + kSlotBytes - 1) / kSlotBytes;
+    spans_.push_back(s);
+  }
+  if (slots == 0) return;
+  // Address space only: pages never written stay unallocated.
+  void* p = mmap(nullptr, slots, PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (p == MAP_FAILED) {
+    spans_.clear();  // everything goes to the map: slower, as exact
+    return;
+  }
+  slots_ = static_cast<uint8_t*>(p);
+  slot_count_ = slots;
+}
+
+UntrackedCounts::~UntrackedCounts() {
+  release();
+}
+
+void UntrackedCounts::release() {
+  if (slots_ != nullptr) munmap(slots_, slot_count_);
+  slots_ = nullptr;
+  slot_count_ = 0;
+  spans_.clear();
+  overflow_.clear();
+}
+
+uint64_t UntrackedCounts::slot_of(uint64_t address) {
+  if (spans_.empty()) return UINT64_MAX;
+  const Span* s = &spans_[last_];
+  if (address < s->base || address >= s->end) {
+    auto it = std::upper_bound(spans_.begin(), spans_.end(), address,
+                               [](uint64_t a, const Span& sp) { return a < sp.base; });
+    if (it == spans_.begin()) return UINT64_MAX;
+    --it;
+    if (address >= it->end) return UINT64_MAX;
+    last_ = static_cast<size_t>(it - spans_.begin());
+    s = &*it;
+  }
+  return s->first_slot + (address - s->base) / kSlotBytes;
+}
+
+void UntrackedCounts::add(std::span<const uint64_t> targets) {
+  std::lock_guard<std::mutex> hold(lock_);
+  count(targets);
+}
+
+bool UntrackedCounts::try_add(std::span<const uint64_t> targets) {
+  std::unique_lock<std::mutex> hold(lock_, std::try_to_lock);
+  if (!hold.owns_lock()) return false;
+  count(targets);
+  return true;
+}
+
+void UntrackedCounts::count(std::span<const uint64_t> targets) {
+  // Slots first, then the counts: the increments are scattered over the heap, so each
+  // slot is fetched a few increments ahead (more would overrun the outstanding misses).
+  constexpr size_t kAhead = 16;
+  batch_slots_.resize(targets.size());
+  for (size_t k = 0; k < targets.size(); ++k) batch_slots_[k] = slot_of(targets[k]);
+  for (size_t k = 0; k < targets.size(); ++k) {
+    if (k + kAhead < targets.size() && batch_slots_[k + kAhead] != UINT64_MAX)
+      __builtin_prefetch(slots_ + batch_slots_[k + kAhead], 1);
+    const uint64_t address = targets[k];
+    const uint64_t slot = batch_slots_[k];
+    if (slot == UINT64_MAX) {
+      ++overflow_[address];
+      continue;
+    }
+    uint8_t& v = slots_[slot];
+    const uint8_t offset = offset_bits(address);
+    if (v == 0)
+      v = offset | 1;
+    else if ((v & ~kCountMask) != offset || (v & kCountMask) == kCountMask)
+      ++overflow_[address];  // a second object in the slot, or a count past 63
+    else
+      ++v;
+  }
+}
+
+std::vector<UntrackedCounts::Counted> UntrackedCounts::counted(
+    uint64_t min_references, const std::function<bool(uint64_t, uint64_t)>& keep) const {
+  std::vector<Counted> out;
+  if (slots_ != nullptr) {
+    // Pages of slots never written hold no counts: mincore says which were.
+    constexpr uint64_t kPage = 4096;
+    std::vector<unsigned char> resident((slot_count_ + kPage - 1) / kPage, 1);
+    if (mincore(slots_, slot_count_, resident.data()) != 0)
+      std::fill(resident.begin(), resident.end(), 1);
+    for (const Span& s : spans_) {
+      const uint64_t first = s.first_slot;
+      const uint64_t end = first + (s.end - s.base + kSlotBytes - 1) / kSlotBytes;
+      for (uint64_t slot = first; slot < end;) {
+        if ((resident[slot / kPage] & 1) == 0) {
+          slot = std::min(end, (slot / kPage + 1) * kPage);
+          continue;
+        }
+        if (slot % 8 == 0 && slot + 8 <= end) {  // most slots are zero: eight at a time
+          uint64_t word;
+          std::memcpy(&word, slots_ + slot, 8);
+          if (word == 0) {
+            slot += 8;
+            continue;
+          }
+        }
+        const uint8_t v = slots_[slot];
+        if (v != 0) {
+          const uint64_t address = s.base + (slot - first) * kSlotBytes + (v >> kOffsetShift) * 8;
+          uint64_t references = v & kCountMask;
+          if (references == kCountMask)
+            if (auto it = overflow_.find(address); it != overflow_.end()) references += it->second;
+          if (references >= min_references && keep(address, references))
+            out.push_back({address, references});
+        }
+        ++slot;
+      }
+    }
+  }
+  // The map's own objects: those that shared a slot with another or lay outside the spans
+  // (a saturated slot's extra count was added above).
+  std::vector<Counted> rest;
+  for (const auto& [address, references] : overflow_) {
+    bool in_slot = false;
+    if (slots_ != nullptr) {
+      auto it = std::upper_bound(spans_.begin(), spans_.end(), address,
+                                 [](uint64_t a, const Span& sp) { return a < sp.base; });
+      if (it != spans_.begin() && address < (--it)->end) {
+        const uint8_t v = slots_[it->first_slot + (address - it->base) / kSlotBytes];
+        in_slot = (v & ~kCountMask) == offset_bits(address);
+      }
+    }
+    if (!in_slot && references >= min_references && keep(address, references))
+      rest.push_back({address, references});
+  }
+  auto by_address = [](const Counted& a, const Counted& b) { return a.address < b.address; };
+  std::sort(rest.begin(), rest.end(), by_address);
+  const auto middle = static_cast<ptrdiff_t>(out.size());
+  out.insert(out.end(), rest.begin(), rest.end());
+  std::inplace_merge(out.begin(), out.begin() + middle, out.end(), by_address);
+  return out;
+}
+
+}  // namespace pycore::heap
