@@ -56,9 +56,16 @@ constexpr int kNoColumns = 13;
 constexpr int kLong = 14;
 constexpr int kNone = 15;
 
-std::optional<int> non_negative(int v) {
-  if (v < 0) return std::nullopt;
-  return v;
+// Line arithmetic wraps as CPython's int does on x86-64: a damaged table or co_firstlineno
+// read from a corrupt core gives a wrong line, never undefined behaviour.
+int add_lines(int line, int64_t delta) {
+  return static_cast<int>(static_cast<uint32_t>(line) + static_cast<uint32_t>(delta));
+}
+
+// A 1-based column from the table, 0 meaning "none".
+std::optional<int> column_from(uint32_t v) {
+  if (v == 0 || v > static_cast<uint32_t>(std::numeric_limits<int>::max())) return std::nullopt;
+  return static_cast<int>(v) - 1;
 }
 
 }  // namespace
@@ -78,7 +85,7 @@ std::vector<LineEntry> decode_lnotab(std::span<const uint8_t> table, int firstli
       cur.start = next_addr;
     }
     addr = next_addr;
-    line += static_cast<int8_t>(table[i + 1]);
+    line = add_lines(line, static_cast<int8_t>(table[i + 1]));
     cur.line = line;
     cur.end_line = line;
   }
@@ -97,7 +104,7 @@ std::vector<LineEntry> decode_linetable310(std::span<const uint8_t> table, int f
     int8_t ldelta = static_cast<int8_t>(table[i + 1]);
     std::optional<int> range_line;
     if (ldelta != -128) {
-      line += ldelta;
+      line = add_lines(line, ldelta);
       range_line = line;
     }
     if (start == end) continue;  // zero-width ranges only carry line deltas
@@ -128,17 +135,17 @@ std::vector<LineEntry> decode_locations(std::span<const uint8_t> table, int firs
       auto end_col = c.varint();
       ok = dl && dend && col && end_col;
       if (ok) {
-        line += *dl;
+        line = add_lines(line, *dl);
         e.line = line;
-        e.end_line = line + static_cast<int>(*dend);
-        e.column = non_negative(static_cast<int>(*col) - 1);
-        e.end_column = non_negative(static_cast<int>(*end_col) - 1);
+        e.end_line = add_lines(line, *dend);
+        e.column = column_from(*col);
+        e.end_column = column_from(*end_col);
       }
     } else if (code == kNoColumns) {
       auto dl = c.svarint();
       ok = dl.has_value();
       if (ok) {
-        line += *dl;
+        line = add_lines(line, *dl);
         e.line = e.end_line = line;
       }
     } else if (code >= kOneLine0) {
@@ -146,7 +153,7 @@ std::vector<LineEntry> decode_locations(std::span<const uint8_t> table, int firs
       auto end_col = c.next();
       ok = col && end_col;
       if (ok) {
-        line += code - kOneLine0;
+        line = add_lines(line, code - kOneLine0);
         e.line = e.end_line = line;
         e.column = *col;
         e.end_column = *end_col;

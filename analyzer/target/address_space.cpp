@@ -71,8 +71,13 @@ AddressSpace AddressSpace::build(const CoreFile& core, const Modules& modules) {
   // gdb's gcore writes no program header at all for untouched read-only file mappings
   // (libpython's .rodata with its tp_name strings): fill what NT_FILE names and no
   // segment covers.
+  // The mappings are sorted by start; a damaged NT_FILE may make them overlap, and an
+  // address filled twice would make two regions overlap (find() then misses the first).
+  uint64_t filled = 0;
   for (const FileMapping& m : core.mappings) {
-    uint64_t cursor = m.start;
+    uint64_t cursor = std::max(m.start, filled);
+    if (cursor >= m.end) continue;
+    filled = m.end;
     auto seg = std::upper_bound(core.segments.begin(), core.segments.end(), m.start,
                                 [](uint64_t a, const Segment& sg) { return a < sg.vaddr; });
     if (seg != core.segments.begin()) --seg;

@@ -16,6 +16,7 @@ namespace {
 // A decompressed core larger than this is refused rather than exhausting memory.
 constexpr size_t kMaxDecompressed = size_t{64} << 30;
 constexpr size_t kChunk = size_t{4} << 20;
+constexpr size_t kMaxReserve = size_t{1} << 30;
 
 bool starts_with(std::span<const std::byte> b, std::initializer_list<unsigned> magic) {
   if (b.size() < magic.size()) return false;
@@ -38,9 +39,10 @@ Error too_big(const std::string& path) {
 Result<std::vector<std::byte>> zstd_decode(const std::string& path, std::span<const std::byte> in) {
   std::vector<std::byte> out;
   unsigned long long known = ZSTD_getFrameContentSize(in.data(), in.size());
-  if (known != ZSTD_CONTENTSIZE_UNKNOWN && known != ZSTD_CONTENTSIZE_ERROR &&
-      known <= kMaxDecompressed)
-    out.reserve(known);
+  // The frame header's size is a hint from the input: up to kMaxReserve it saves the
+  // copies of growing; past it a corrupt header would make us allocate gigabytes up front.
+  if (known != ZSTD_CONTENTSIZE_UNKNOWN && known != ZSTD_CONTENTSIZE_ERROR)
+    out.reserve(std::min<unsigned long long>(known, kMaxReserve));
   std::unique_ptr<ZSTD_DStream, size_t (*)(ZSTD_DStream*)> ds(ZSTD_createDStream(),
                                                               ZSTD_freeDStream);
   ZSTD_initDStream(ds.get());

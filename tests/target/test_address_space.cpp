@@ -143,3 +143,25 @@ TEST_CASE("regions are sorted, disjoint and say where they come from", "[target]
   CHECK(regions.front().writable);
   CHECK(l.memory.u8(Layout::kA + 0x900) == static_cast<uint8_t>(expected(1, 0x900)));
 }
+
+TEST_CASE("overlapping NT_FILE mappings fill each address once", "[target][memory]") {
+  // A damaged NT_FILE (found by the sanitizer run of the random-damage test): the first
+  // mapping's end overlaps the next one, and no segment covers either. Both are filled
+  // from the same trusted file; the regions must stay disjoint and readable to their end.
+  FakeProcess fake{"/proc/self/exe"};
+  fake.mapped_path = "/proc/self/exe";
+  SyntheticCore spec = fake.build();
+  spec.loads.clear();
+  spec.notes.pop_back();
+  spec.notes.push_back(
+      {"CORE", NT_FILE,
+       file_note(4096, {{fake.base, fake.base + 0x8000, 0, "/proc/self/exe"},
+                        {fake.base + 0x4000, fake.base + 0x6000, 4, "/proc/self/exe"}})});
+  Loaded l = load(spec.build());
+  const auto& regions = l.memory.regions();
+  REQUIRE(!regions.empty());
+  for (size_t i = 1; i < regions.size(); ++i) CHECK(regions[i - 1].end <= regions[i].start);
+  uint8_t last = 0;
+  for (const auto& r : regions) CHECK(l.memory.read(r.end - 1, &last, 1));
+  CHECK(l.memory.readable(fake.base, 0x8000));
+}
