@@ -1,6 +1,8 @@
 #include "stages.hpp"
 
 #include <algorithm>
+#include <chrono>
+#include <cstdlib>
 #include <optional>
 
 #include "progress_line.hpp"
@@ -76,7 +78,12 @@ bool fill_heap(report::Report& r, const StageInputs& in, const layout::Layout& l
   ho.timeout_seconds = in.options.timeout_seconds;
   std::optional<ProgressLine> line;
   if (in.options.progress) {
-    line.emplace(stderr);
+    // Test-only: the line appears after a second, longer than any corpus core takes; the
+    // tests shorten the wait to see it on ordinary cores.
+    std::chrono::milliseconds delay = std::chrono::seconds(1);
+    if (const char* ms = std::getenv("PYCORE_TEST_PROGRESS_DELAY_MS"))
+      delay = std::chrono::milliseconds(std::atoi(ms));
+    line.emplace(stderr, delay);
     ho.progress = [&line](const heap::HeapProgress& p) { line->update(p); };
   }
   auto result = heap::analyze_heap(in.memory, layout, ho);
