@@ -7,14 +7,28 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <vector>
 
 namespace pycore::target {
 namespace {
 
-// A decompressed core larger than this is refused rather than exhausting memory.
-constexpr size_t kMaxDecompressed = size_t{64} << 30;
+// A decompressed core larger than this is refused rather than exhausting memory: 64 GiB, or
+// half of the machine's memory when that is less (the bytes are held in memory; a bomb
+// must end in a clear error, not in the OOM killer).
+size_t max_decompressed() {
+  static const size_t limit = [] {
+    size_t cap = size_t{64} << 30;
+    long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGESIZE);
+    if (pages > 0 && page > 0) cap = std::min(cap, static_cast<size_t>(pages) * page / 2);
+    // Test-only: a limit the tests can reach with an ordinary corpus core.
+    if (const char* mb = std::getenv("PYCORE_TEST_MAX_DECOMPRESSED_MB"))
+      cap = std::min(cap, static_cast<size_t>(std::strtoull(mb, nullptr, 10)) << 20);
+    return cap;
+  }();
+  return limit;
+}
 constexpr size_t kChunk = size_t{4} << 20;
 constexpr size_t kMaxReserve = size_t{1} << 30;
 
@@ -31,7 +45,10 @@ Error corrupt(const std::string& path, const std::string& format, const std::str
 }
 
 Error too_big(const std::string& path) {
-  return Error{ExitCode::kNotACore, path + ": decompresses to more than 64 GiB; refusing"};
+  return Error{ExitCode::kNotACore,
+               path + ": decompresses to more than " + std::to_string(max_decompressed() >> 20) +
+                   " MiB (half of this machine's memory, at most 64 GiB); decompress it to a "
+                   "file and analyse that"};
 }
 
 // Each decoder appends to `out`, growing it by chunks; resize() beyond what was written is
@@ -54,7 +71,7 @@ Result<std::vector<std::byte>> zstd_decode(const std::string& path, std::span<co
     last = ZSTD_decompressStream(ds.get(), &output, &input);
     if (ZSTD_isError(last)) return corrupt(path, "zstd", ZSTD_getErrorName(last));
     used += output.pos;
-    if (used > kMaxDecompressed) return too_big(path);
+    if (used > max_decompressed()) return too_big(path);
     if (output.pos == 0 && input.pos == input.size) break;
   }
   if (last != 0) return corrupt(path, "zstd", "stream ends early");
@@ -76,7 +93,7 @@ Result<std::vector<std::byte>> lz4_decode(const std::string& path, std::span<con
     if (LZ4F_isError(hint)) return corrupt(path, "lz4", LZ4F_getErrorName(hint));
     used += dst;
     pos += src;
-    if (used > kMaxDecompressed) return too_big(path);
+    if (used > max_decompressed()) return too_big(path);
     if (dst == 0 && src == 0) break;
   }
   if (hint != 0) return corrupt(path, "lz4", "stream ends early");
@@ -100,7 +117,7 @@ Result<std::vector<std::byte>> xz_decode(const std::string& path, std::span<cons
     strm.avail_out = out.size() - used;
     ret = lzma_code(&strm, strm.avail_in ? LZMA_RUN : LZMA_FINISH);
     used = out.size() - strm.avail_out;
-    if (used > kMaxDecompressed) return too_big(path);
+    if (used > max_decompressed()) return too_big(path);
   }
   if (ret != LZMA_STREAM_END) return corrupt(path, "xz", "lzma error " + std::to_string(ret));
   out.resize(used);
@@ -117,7 +134,7 @@ Result<std::vector<std::byte>> read_all_stdin() {
     if (n < 0) return Error{ExitCode::kInputUnreadable, std::string("-: ") + std::strerror(errno)};
     if (n == 0) break;
     used += static_cast<size_t>(n);
-    if (used > kMaxDecompressed) return too_big("-");
+    if (used > max_decompressed()) return too_big("-");
   }
   data.resize(used);
   return data;

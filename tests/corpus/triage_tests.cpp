@@ -120,6 +120,22 @@ TEST_CASE("zstd, lz4 and xz cores give the same JSON as the raw core", "[triage]
   CHECK(!done.empty());
 }
 
+TEST_CASE("a core that decompresses past the memory limit is refused", "[triage][compressed]") {
+  const CorpusEntry* small = nullptr;
+  for (const auto& e : corpus().ok)
+    if (e.scenario == "segv_deep" && analysable(e)) small = &e;
+  REQUIRE(small != nullptr);
+  std::string out = "/tmp/pycore-bomb-" + std::to_string(getpid()) + ".zst";
+  std::string compress = "zstd -q -c " + shell_quote(small->core) + " > " + shell_quote(out);
+  REQUIRE(run_command("sh -c " + shell_quote(compress)).exit_code == 0);
+  // The real limit is half the machine's memory: the test lowers it below the core's size.
+  auto r = run_command("PYCORE_TEST_MAX_DECOMPRESSED_MB=1 " + shell_quote(PYCORE_ANALYZER) +
+                       " --no-heap " + shell_quote(small->executable) + " " + shell_quote(out));
+  std::remove(out.c_str());
+  CHECK(r.exit_code == 4);
+  CHECK(r.err.find("decompresses to more than 1 MiB") != std::string::npos);
+}
+
 TEST_CASE("a batch over the corpus groups repeats and reports a garbage file", "[triage][batch]") {
   std::string garbage = "/tmp/pycore-triage-garbage-" + std::to_string(getpid());
   {
