@@ -14,21 +14,6 @@
 
 namespace {
 
-// Exit codes 6 and 7 come with a partial report, but a script that reads only the exit code
-// and stderr must still learn why: the warning that decided the code, as the one-line error.
-void explain_partial_report(const pycore::cli::Outcome& out) {
-  using pycore::ExitCode;
-  const char* mark = out.exit == ExitCode::kCoreTruncated        ? "truncated"
-                     : out.exit == ExitCode::kExecutableMismatch ? "build-id"
-                                                                 : nullptr;
-  if (!mark || out.fatal.find(mark) != std::string::npos) return;
-  for (const auto& w : out.report.warnings)
-    if (w.find(mark) != std::string::npos) {
-      std::cerr << "pycore-analyze: " << w << "\n";
-      return;
-    }
-}
-
 int run(int argc, char** argv) {
   using namespace pycore;
   auto parsed = cli::parse_options(argc, argv);
@@ -53,7 +38,7 @@ int run(int argc, char** argv) {
   o.progress = isatty(STDERR_FILENO) == 1;
   cli::Outcome out = cli::run_pipeline(o);
   if (!out.fatal.empty()) std::cerr << "pycore-analyze: " << out.fatal << "\n";
-  explain_partial_report(out);
+  for (const auto& why : out.partial_reasons) std::cerr << "pycore-analyze: " << why << "\n";
   if (o.print_layout) {
     std::cout << out.layout_text;
     return static_cast<int>(out.exit);

@@ -145,7 +145,11 @@ Outcome run_pipeline(const Options& o) {
   }
   out.report.core_path = o.core;
   // The target stage words the truncation warning; here it only decides the exit code.
-  if (core->truncated) out.exit = more_severe(out.exit, ExitCode::kCoreTruncated);
+  if (core->truncated) {
+    out.exit = more_severe(out.exit, ExitCode::kCoreTruncated);
+    out.partial_reasons.push_back("the core is truncated (" + std::to_string(core->missing_bytes) +
+                                  " bytes missing): the report is partial");
+  }
   for (const auto& w : core->warnings) out.report.warnings.push_back(w);
 
   target::ModuleOptions mo;
@@ -160,8 +164,12 @@ Outcome run_pipeline(const Options& o) {
     return out;
   }
   for (const auto& w : modules->warnings()) out.report.warnings.push_back(w);
-  if (const auto* m = modules->main(); m && m->status == target::BuildIdStatus::kMismatch)
+  if (const auto* m = modules->main(); m && m->status == target::BuildIdStatus::kMismatch) {
     out.exit = more_severe(out.exit, ExitCode::kExecutableMismatch);
+    out.partial_reasons.push_back(m->file + " is not the executable that dumped this core " +
+                                  "(build-id " + m->disk_build_id + ", the core's " + m->build_id +
+                                  "): its contents were ignored");
+  }
   fill_process(out.report, *core, *modules);
   fill_crash(out.report, *core);
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "options.hpp"
 #include "pycore/report/model.hpp"
@@ -13,6 +14,9 @@ struct Outcome {
   std::string layout_text;  // filled for --layout
   ExitCode exit = ExitCode::kOk;
   std::string fatal;  // one-line error when nothing could be analysed
+  // Why the exit code says the report is partial (codes 6 and 7), one line each: a script
+  // that reads only the exit code and stderr must still learn why.
+  std::vector<std::string> partial_reasons;
 };
 
 Outcome run_pipeline(const Options& options);
