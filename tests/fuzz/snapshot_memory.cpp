@@ -7,18 +7,30 @@
 #include "snapshot.hpp"
 
 namespace pycore::fuzz {
+namespace {
+
+// An x86-64 ELF core header whose `phnum` program headers follow it directly.
+Elf64_Ehdr core_header(size_t phnum) {
+  Elf64_Ehdr ehdr{};
+  std::memcpy(ehdr.e_ident, ELFMAG, SELFMAG);
+  ehdr.e_ident[EI_CLASS] = ELFCLASS64;
+  ehdr.e_ident[EI_DATA] = ELFDATA2LSB;
+  ehdr.e_ident[EI_VERSION] = EV_CURRENT;
+  ehdr.e_type = ET_CORE;
+  ehdr.e_machine = EM_X86_64;
+  ehdr.e_version = EV_CURRENT;
+  ehdr.e_phoff = phnum ? sizeof ehdr : 0;
+  ehdr.e_ehsize = sizeof ehdr;
+  ehdr.e_phentsize = sizeof(Elf64_Phdr);
+  ehdr.e_phnum = static_cast<uint16_t>(phnum);
+  return ehdr;
+}
+
+}  // namespace
+
 const target::Modules& empty_modules() {
   static const target::Modules modules = [] {
-    Elf64_Ehdr ehdr{};
-    std::memcpy(ehdr.e_ident, ELFMAG, SELFMAG);
-    ehdr.e_ident[EI_CLASS] = ELFCLASS64;
-    ehdr.e_ident[EI_DATA] = ELFDATA2LSB;
-    ehdr.e_ident[EI_VERSION] = EV_CURRENT;
-    ehdr.e_type = ET_CORE;
-    ehdr.e_machine = EM_X86_64;
-    ehdr.e_version = EV_CURRENT;
-    ehdr.e_ehsize = sizeof ehdr;
-    ehdr.e_phentsize = sizeof(Elf64_Phdr);
+    Elf64_Ehdr ehdr = core_header(0);
     std::vector<std::byte> bytes(sizeof ehdr);
     std::memcpy(bytes.data(), &ehdr, sizeof ehdr);
     auto core = target::load_core(target::MappedFile::from_memory("empty", std::move(bytes)));
@@ -38,18 +50,7 @@ std::unique_ptr<SnapshotMemory> snapshot_memory(const Snapshot& snapshot, uint64
     total += r.size();
     regions.push_back(&r);
   }
-  Elf64_Ehdr ehdr{};
-  std::memcpy(ehdr.e_ident, ELFMAG, SELFMAG);
-  ehdr.e_ident[EI_CLASS] = ELFCLASS64;
-  ehdr.e_ident[EI_DATA] = ELFDATA2LSB;
-  ehdr.e_ident[EI_VERSION] = EV_CURRENT;
-  ehdr.e_type = ET_CORE;
-  ehdr.e_machine = EM_X86_64;
-  ehdr.e_version = EV_CURRENT;
-  ehdr.e_phoff = sizeof ehdr;
-  ehdr.e_ehsize = sizeof ehdr;
-  ehdr.e_phentsize = sizeof(Elf64_Phdr);
-  ehdr.e_phnum = static_cast<uint16_t>(std::min<size_t>(regions.size(), PN_XNUM - 1));
+  Elf64_Ehdr ehdr = core_header(std::min<size_t>(regions.size(), PN_XNUM - 1));
   regions.resize(ehdr.e_phnum);
 
   uint64_t offset = sizeof ehdr + regions.size() * sizeof(Elf64_Phdr);
