@@ -12,8 +12,11 @@ namespace {
 
 template <class T>
 void put(Bytes& out, const T& value) {
-  auto* p = reinterpret_cast<const std::byte*>(&value);
-  out.insert(out.end(), p, p + sizeof value);
+  // resize + memcpy rather than insert: GCC 12 at -O3 reports a false -Wstringop-overflow
+  // for a range insert of a small object.
+  size_t at = out.size();
+  out.resize(at + sizeof value);
+  std::memcpy(out.data() + at, &value, sizeof value);
 }
 
 template <class T>
