@@ -35,6 +35,15 @@ class AddressIndex : public KnownObjects {
     // Objects before this one: those before its word, then those before it in the word.
     return rank_[bit >> 6] + popcount(word & (mask - 1));
   }
+  // Starts loading the lines find(address) will read.
+  void prefetch(uint64_t address) const {
+    if ((address & 7) != 0 || address < lo_ || address >= hi_) return;
+    const Span* s = span_of(address);
+    if (s == nullptr) return;
+    const uint64_t bit = s->first_bit + ((address - s->start) >> 3);
+    __builtin_prefetch(&bits_[bit >> 6]);
+    __builtin_prefetch(&rank_[bit >> 6]);
+  }
   bool contains(uint64_t address) const override { return find(address) != kNoObject; }
   size_t bytes() const {
     return bits_.size() * 8 + rank_.size() * 4 + spans_.capacity() * sizeof(Span);

@@ -3,7 +3,10 @@
 #include <fmt/format.h>
 #include <sys/mman.h>
 
+#include <algorithm>
 #include <chrono>
+#include <thread>
+#include <vector>
 
 #include "checks.hpp"
 #include "describe.hpp"
@@ -41,19 +44,47 @@ uint64_t main_interpreter(const Memory& m, const layout::Layout& l,
 // Maps the core's pages into our page tables up front, in one pass per region (like reading
 // the file once). The graph is built by prefetching far-apart reads; a prefetch of a page
 // that is not mapped yet is dropped, and the demand fault then costs a kernel entry each.
-void populate(const target::AddressSpace& space) {
+// The page table entries are made by the kernel per page, so the regions are split by
+// bytes between `threads` threads.
+void populate(const target::AddressSpace& space, unsigned threads) {
 #ifdef MADV_POPULATE_READ
   constexpr int kPopulateRead = MADV_POPULATE_READ;
 #else
   constexpr int kPopulateRead = 22;  // Linux 5.14+
 #endif
-  const uintptr_t page = 4096;
+  constexpr uintptr_t kPage = 4096;
+  struct Range {
+    uintptr_t begin, end;
+  };
+  std::vector<Range> ranges;
+  uintptr_t total = 0;
   for (const target::Region& r : space.regions()) {
     if (r.origin != target::Origin::kCore || r.bytes.empty()) continue;
-    auto begin = reinterpret_cast<uintptr_t>(r.bytes.data()) & ~(page - 1);
+    auto begin = reinterpret_cast<uintptr_t>(r.bytes.data()) & ~(kPage - 1);
     auto end = reinterpret_cast<uintptr_t>(r.bytes.data() + r.bytes.size());
-    madvise(reinterpret_cast<void*>(begin), end - begin, kPopulateRead);  // a hint
+    ranges.push_back({begin, end});
+    total += end - begin;
   }
+  // Each thread takes the bytes [share * t, share * (t + 1)) of the concatenated ranges.
+  auto populate_share = [&](uintptr_t from, uintptr_t to) {
+    uintptr_t at = 0;
+    for (const Range& r : ranges) {
+      const uintptr_t size = r.end - r.begin;
+      const uintptr_t lo = std::max(from, at), hi = std::min(to, at + size);
+      if (lo < hi) {
+        const uintptr_t begin = (r.begin + (lo - at)) & ~(kPage - 1);
+        madvise(reinterpret_cast<void*>(begin), r.begin + (hi - at) - begin,
+                kPopulateRead);  // a hint
+      }
+      at += size;
+    }
+  };
+  threads = std::max(1u, std::min<unsigned>(threads, static_cast<unsigned>(total >> 26) + 1));
+  std::vector<std::thread> workers;
+  for (unsigned t = 1; t < threads; ++t)
+    workers.emplace_back(populate_share, total * t / threads, total * (t + 1) / threads);
+  populate_share(0, total / threads);
+  for (auto& w : workers) w.join();
 }
 
 }  // namespace
@@ -78,7 +109,7 @@ HeapResult analyze_heap(const target::AddressSpace& space, const layout::Layout&
     return result;
   }
   const Memory memory(space);
-  populate(space);
+  populate(space, options.threads);
   result.stats.seconds_populate = seconds_since(start);
 
   // ---- the GC lists

@@ -66,6 +66,19 @@ struct ObjectGraph {
       refcount_wide_.emplace_back(object, rc);
     }
   }
+  // For threads filling disjoint ranges: stores rc when it fits in 32 bits and says so;
+  // the others go to append_wide_refcounts(), in ascending object order, afterwards.
+  bool try_set_refcount(uint32_t object, int64_t rc) {
+    if (rc > INT32_MIN && rc <= INT32_MAX) {
+      refcount_low_[object] = static_cast<int32_t>(rc);
+      return true;
+    }
+    refcount_low_[object] = kWideRefcount;
+    return false;
+  }
+  void append_wide_refcounts(const std::vector<std::pair<uint32_t, int64_t>>& wide) {
+    refcount_wide_.insert(refcount_wide_.end(), wide.begin(), wide.end());
+  }
   void push_refcount(int64_t rc) {
     refcount_low_.push_back(0);
     set_refcount(static_cast<uint32_t>(refcount_low_.size() - 1), rc);

@@ -9,6 +9,8 @@
 #include <thread>
 #include <unordered_set>
 
+#include "headers.hpp"
+
 namespace pycore::heap {
 
 namespace {
@@ -75,7 +77,7 @@ void visit_chunk(const BuildInputs& in, ObjectGraph& g, Chunk& c, const BuildOpt
   // Untouched capacity costs address space only; chunk 0's buffer takes every chunk's edges.
   c.targets.reserve(c.lo == 0 ? size_t{8} * g.gc_count : size_t{4} * (c.hi - c.lo));
   // Edges per object go to edge_begin[i] (turned into offsets when the chunks are merged).
-  GraphSink sink(g.index, checker, c.targets, c.problems, c.aux, &g.edge_begin);
+  GraphSink sink(g.index, checker, memory, c.targets, c.problems, c.aux, &g.edge_begin, &g.flags);
   UntrackedBatch untracked(*c.untracked);
   sink.keep_untracked(&untracked);
   for (uint32_t i = c.lo; i < c.hi; ++i) {
@@ -95,8 +97,8 @@ void visit_chunk(const BuildInputs& in, ObjectGraph& g, Chunk& c, const BuildOpt
     if (!t.valid) continue;
     sink.begin(i);
     visit_referents(ctx, g.address[i], t, sink);
-    if (sink.saw_conservative()) g.flags[i] |= kConservativeSource;
   }
+  sink.flush();
   if (!c.stopped) c.done.store(c.hi - c.lo, std::memory_order_relaxed);
 }
 
@@ -151,16 +153,6 @@ BigVector<uint64_t> sorted_keys(GcWalk& walk, size_t capacity, size_t& misaligne
 }
 
 }  // namespace
-
-void tally(BuildResult& out, uint32_t type, uint8_t generation, uint64_t bytes) {
-  if (out.by_type.size() <= type) out.by_type.resize(type + 1);
-  ++out.by_type[type].objects;
-  out.by_type[type].bytes += bytes;
-  if (generation < out.by_generation.size()) {
-    ++out.by_generation[generation].objects;
-    out.by_generation[generation].bytes += bytes;
-  }
-}
 
 uint32_t allocation_size(const BuildInputs& in, uint64_t obj, const HeapType& t,
                          std::optional<int64_t> ob_size) {
@@ -225,58 +217,25 @@ BuildResult build_graph(const BuildInputs& in, GcWalk& walk, const BuildOptions&
   g.index.build(g.address.data(), n);
   lap(out.seconds.index);
 
-  // ---- headers, types, sizes (single pass in address order: a sweep through the core;
-  // interning types is not thread-safe)
+  // ---- headers, types, sizes (a sweep through the core in address order, per thread)
   g.resize_refcounts(n);
   g.type.resize(n);
-  {
-    ExternalChecker checker(in.memory, in.offsets, in.types, in.pymalloc, in.rules);
-    uint64_t last_type = 0;
-    uint32_t last_index = UINT32_MAX;
-    size_t examined = 0;
-    for (; examined < n; ++examined) {
-      const size_t i = examined;
-      if (i % kPollEvery == 0) {
-        progress("reading headers", i, n);
-        if (i != 0 && options.should_stop && options.should_stop()) break;
-      }
-      const uint64_t obj = g.address[i];
-      auto rc = in.memory.i64(obj + static_cast<uint64_t>(in.offsets.refcnt));
-      auto tp = in.memory.u64(obj + static_cast<uint64_t>(in.offsets.type));
-      if (!rc || !tp) {
-        g.flags[i] |= kHeaderUnreadable;
-        g.type[i] = in.types.intern(0);
-        out.header_problems.push_back({static_cast<uint32_t>(i), Verdict::kUnmapped});
-        continue;
-      }
-      g.set_refcount(static_cast<uint32_t>(i), *rc);
-      if (*tp != last_type || last_index == UINT32_MAX) {
-        last_type = *tp;
-        last_index = in.types.intern(*tp);
-      }
-      g.type[i] = last_index;
-      const HeapType& t = in.types[last_index];
-      tally(out, last_index, g.generation[i], allocation_size(in, obj, t));
-      Verdict v = checker.check_header(obj, *rc, t);
-      if (v != Verdict::kOk) out.header_problems.push_back({static_cast<uint32_t>(i), v});
-    }
-    if (examined < n) {
-      // Out of time: the graph keeps only the objects whose headers were read (the lowest
-      // addresses), as if the walk had stopped there.
-      out.notes.push_back(fmt::format(
-          "time limit reached while reading object headers: {} of {} objects examined, the "
-          "rest left out of the graph",
-          examined, n));
-      out.complete = false;
-      n = examined;
-      g.gc_count = static_cast<uint32_t>(n);
-      g.address.resize(n);
-      g.generation.resize(n);
-      g.flags.resize(n);
-      g.resize_refcounts(n);
-      g.type.resize(n);
-      g.index.build(g.address.data(), n);
-    }
+  if (const size_t examined = read_headers(in, g, out, options); examined < n) {
+    // Out of time: the graph keeps only the objects whose headers were read (the lowest
+    // addresses), as if the walk had stopped there.
+    out.notes.push_back(fmt::format(
+        "time limit reached while reading object headers: {} of {} objects examined, the "
+        "rest left out of the graph",
+        examined, n));
+    out.complete = false;
+    n = examined;
+    g.gc_count = static_cast<uint32_t>(n);
+    g.address.resize(n);
+    g.generation.resize(n);
+    g.flags.resize(n);
+    g.resize_refcounts(n);
+    g.type.resize(n);
+    g.index.build(g.address.data(), n);
   }
   lap(out.seconds.headers);
   in.types.freeze();
@@ -381,7 +340,7 @@ BuildResult build_graph(const BuildInputs& in, GcWalk& walk, const BuildOptions&
     ExternalChecker checker(in.memory, in.offsets, in.types, in.pymalloc, in.rules);
     VisitContext ctx{in.memory, in.offsets, in.types, &g.index, options.max_items};
     std::vector<uint64_t> more;
-    GraphSink sink(g.index, checker, g.edge_target, out.problems, more);
+    GraphSink sink(g.index, checker, in.memory, g.edge_target, out.problems, more);
     UntrackedBatch untracked(untracked_counts);
     sink.keep_untracked(&untracked);
     size_t next = 0;
@@ -415,6 +374,7 @@ BuildResult build_graph(const BuildInputs& in, GcWalk& walk, const BuildOptions&
       g.flags.push_back(0);
       sink.begin(number);
       visit_referents(ctx, p, in.types[ti], sink);
+      sink.flush();
       g.edge_begin.push_back(static_cast<uint32_t>(g.edge_target.size()));
       aux_candidates.insert(aux_candidates.end(), more.begin(), more.end());
       more.clear();

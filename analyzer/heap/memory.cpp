@@ -13,9 +13,8 @@ const std::byte* Memory::locate(uint64_t address, size_t len) const noexcept {
   // A region may be shorter in bytes than in addresses (truncated core): check the span.
   uint64_t usable = std::min<uint64_t>(it->end - it->start, it->bytes.size());
   if (address - it->start + len > usable) return nullptr;
-  last_start_ = it->start;
-  last_size_ = usable;
-  last_data_ = it->bytes.data();
+  last_ = Cached{it->start, usable, it->bytes.data()};
+  recent_[(address >> kGranuleBits) & (kRecent - 1)] = last_;
   return it->bytes.data() + (address - it->start);
 }
 

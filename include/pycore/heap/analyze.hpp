@@ -31,7 +31,7 @@ struct HeapOptions {
   double timeout_seconds = 0;
   // Called from the calling thread every few thousand objects.
   std::function<void(const HeapProgress&)> progress;
-  unsigned threads = 2;                  // referent computation
+  unsigned threads = 2;                  // populate, list walk, headers, referents
   size_t leak_min_count = 50;            // leak candidates of one class needed for a finding
   size_t leak_min_count_builtin = 1000;  // the same for builtin/C types (C code holds many)
   size_t max_parents = 16;               // parents named per finding

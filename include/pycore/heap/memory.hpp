@@ -2,13 +2,16 @@
 //
 // The heap stage reads millions of small fields; going through AddressSpace::read for each
 // costs a region search per read. Memory keeps the last region it used (objects of one
-// arena sit together) and hands out zero-copy pointers into the core's mapping. Reads that
-// fall outside the regions, or straddle two of them, fall back to AddressSpace::read, so
-// Memory never reads more than the AddressSpace could.
+// arena sit together) and the last one of each 1 MiB granule, and hands out zero-copy
+// pointers into the core's mapping. Reads that fall outside the regions, or straddle two of
+// them, fall back to AddressSpace::read, so Memory never reads more than the AddressSpace
+// could.
 //
-// A Memory is cheap to copy and its cache is not shared: give each thread its own copy.
+// A Memory is cheap to copy (about 1.5 KiB) and its cache is not shared: give each thread
+// its own copy.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -28,11 +31,13 @@ class Memory {
 
   // Pointer to `len` contiguous bytes, or nullptr when they are not all in one region.
   const std::byte* at(uint64_t address, size_t len) const noexcept {
-    // The cached region's usable end is min(end, start + bytes): a truncated core has
-    // fewer bytes than addresses.
-    if (address >= last_start_ && address - last_start_ + len <= last_size_ &&
-        address + len >= address) {
-      return last_data_ + (address - last_start_);
+    if (last_.holds(address, len)) return last_.data + (address - last_.start);
+    // A walk hops between a few dozen regions (arenas mapped apart): the region last used
+    // in each 1 MiB granule spares most of the searches.
+    const Cached& c = recent_[(address >> kGranuleBits) & (kRecent - 1)];
+    if (c.holds(address, len)) {
+      last_ = c;
+      return c.data + (address - c.start);
     }
     return locate(address, len);
   }
@@ -72,9 +77,20 @@ class Memory {
 
   std::span<const target::Region> regions_;
   const target::AddressSpace* space_ = nullptr;
-  mutable uint64_t last_start_ = 0;
-  mutable uint64_t last_size_ = 0;
-  mutable const std::byte* last_data_ = nullptr;
+  // A region's usable span is min(end, start + bytes): a truncated core has fewer bytes
+  // than addresses.
+  struct Cached {
+    uint64_t start = 0;
+    uint64_t size = 0;
+    const std::byte* data = nullptr;
+    bool holds(uint64_t address, size_t len) const noexcept {
+      return address >= start && address - start + len <= size && address + len >= address;
+    }
+  };
+  static constexpr int kGranuleBits = 20;
+  static constexpr size_t kRecent = 64;
+  mutable Cached last_;
+  mutable std::array<Cached, kRecent> recent_{};
 };
 
 }  // namespace pycore::heap

@@ -1,0 +1,164 @@
+#include "headers.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+namespace pycore::heap {
+
+namespace {
+
+constexpr size_t kPollEvery = 1u << 14;  // objects between stop/progress polls
+constexpr size_t kMinObjectsPerThread = 200'000;
+
+// Interning reads the type object and grows the shared table, so it happens under a lock;
+// each thread keeps its own copy of the types it met, and never reads the shared table
+// while another thread may be growing it.
+class LocalTypes {
+ public:
+  LocalTypes(TypeTable& types, std::mutex& lock) : types_(types), lock_(lock) {}
+
+  // (table index, the type) for the type at `address`.
+  std::pair<uint32_t, const HeapType*> get(uint64_t address) {
+    if (address == last_address_ && last_ != nullptr) return {last_index_, last_};
+    auto it = seen_.find(address);
+    if (it == seen_.end()) {
+      std::lock_guard<std::mutex> hold(lock_);
+      const uint32_t index = types_.intern(address);
+      it = seen_.emplace(address, std::make_pair(index, types_[index])).first;
+    }
+    last_address_ = address;
+    last_index_ = it->second.first;
+    last_ = &it->second.second;
+    return {last_index_, last_};
+  }
+
+ private:
+  TypeTable& types_;
+  std::mutex& lock_;
+  std::unordered_map<uint64_t, std::pair<uint32_t, HeapType>> seen_;  // nodes never move
+  uint64_t last_address_ = 0;
+  uint32_t last_index_ = 0;
+  const HeapType* last_ = nullptr;
+};
+
+struct Range {
+  size_t lo = 0, hi = 0;
+  size_t examined = 0;
+  std::vector<HeaderProblem> problems;
+  std::vector<std::pair<uint32_t, int64_t>> wide;  // refcounts beyond 32 bits
+  BuildResult tallies;                             // by_type and by_generation only
+  std::atomic<size_t> done{0};
+};
+
+void read_range(const BuildInputs& in, ObjectGraph& g, Range& r, TypeTable& types, std::mutex& lock,
+                const std::function<bool()>& stop, const std::function<void()>& poll) {
+  // Memory's region cache is per thread: every read below goes through this copy.
+  const Memory memory = in.memory;
+  const BuildInputs mine{memory, in.layout, in.offsets, in.types, in.pymalloc, in.rules};
+  ExternalChecker checker(memory, in.offsets, in.types, in.pymalloc, in.rules);
+  LocalTypes local(types, lock);
+  size_t i = r.lo;
+  for (; i < r.hi; ++i) {
+    if ((i - r.lo) % kPollEvery == 0) {
+      r.done.store(i - r.lo, std::memory_order_relaxed);
+      if (poll) poll();
+      if (i != r.lo && stop()) break;
+    }
+    const uint64_t obj = g.address[i];
+    auto rc = memory.i64(obj + static_cast<uint64_t>(in.offsets.refcnt));
+    auto tp = memory.u64(obj + static_cast<uint64_t>(in.offsets.type));
+    if (!rc || !tp) {
+      g.flags[i] |= kHeaderUnreadable;
+      g.type[i] = local.get(0).first;
+      r.problems.push_back({static_cast<uint32_t>(i), Verdict::kUnmapped});
+      continue;
+    }
+    if (!g.try_set_refcount(static_cast<uint32_t>(i), *rc))
+      r.wide.emplace_back(static_cast<uint32_t>(i), *rc);
+    const auto [index, t] = local.get(*tp);
+    g.type[i] = index;
+    tally(r.tallies, index, g.generation[i], allocation_size(mine, obj, *t));
+    Verdict v = checker.check_header(obj, *rc, *t);
+    if (v != Verdict::kOk) r.problems.push_back({static_cast<uint32_t>(i), v});
+  }
+  r.examined = i - r.lo;
+  r.done.store(r.examined, std::memory_order_relaxed);
+}
+
+}  // namespace
+
+void tally(BuildResult& out, uint32_t type, uint8_t generation, uint64_t bytes) {
+  if (out.by_type.size() <= type) out.by_type.resize(type + 1);
+  ++out.by_type[type].objects;
+  out.by_type[type].bytes += bytes;
+  if (generation < out.by_generation.size()) {
+    ++out.by_generation[generation].objects;
+    out.by_generation[generation].bytes += bytes;
+  }
+}
+
+size_t read_headers(const BuildInputs& in, ObjectGraph& g, BuildResult& out,
+                    const BuildOptions& options) {
+  const size_t n = g.gc_count;
+  const unsigned threads = std::max(
+      1u, std::min<unsigned>(options.threads, static_cast<unsigned>(n / kMinObjectsPerThread) + 1));
+  std::vector<Range> ranges(threads);
+  for (unsigned t = 0; t < threads; ++t) {
+    ranges[t].lo = n * t / threads;
+    ranges[t].hi = n * (t + 1) / threads;
+  }
+  // One thread out of time stops them all; the graph then keeps a prefix (see below).
+  std::atomic<bool> stopped{false};
+  auto stop = [&] {
+    if (!stopped.load(std::memory_order_relaxed) && options.should_stop && options.should_stop())
+      stopped.store(true, std::memory_order_relaxed);
+    return stopped.load(std::memory_order_relaxed);
+  };
+  auto poll_main = [&] {
+    if (!options.progress) return;
+    size_t done = 0;
+    for (const Range& r : ranges) done += r.done.load(std::memory_order_relaxed);
+    options.progress("reading headers", done, n);
+  };
+  std::mutex lock;
+  {
+    std::vector<std::thread> workers;
+    for (unsigned t = 1; t < threads; ++t)
+      workers.emplace_back([&, t] { read_range(in, g, ranges[t], in.types, lock, stop, {}); });
+    read_range(in, g, ranges[0], in.types, lock, stop, poll_main);
+    for (auto& w : workers) w.join();
+  }
+  // The examined prefix: up to the first range that did not finish.
+  size_t examined = 0;
+  for (const Range& r : ranges) {
+    examined = r.lo + r.examined;
+    if (r.lo + r.examined < r.hi) break;
+  }
+  for (Range& r : ranges) {
+    for (const HeaderProblem& p : r.problems)
+      if (p.object < examined) out.header_problems.push_back(p);
+    std::vector<std::pair<uint32_t, int64_t>> wide;
+    for (const auto& w : r.wide)
+      if (w.first < examined) wide.push_back(w);
+    g.append_wide_refcounts(wide);
+    // Objects beyond the prefix leave the graph: their tallies do not count.
+    if (r.lo + r.examined <= examined) {
+      if (out.by_type.size() < r.tallies.by_type.size())
+        out.by_type.resize(r.tallies.by_type.size());
+      for (size_t t = 0; t < r.tallies.by_type.size(); ++t) {
+        out.by_type[t].objects += r.tallies.by_type[t].objects;
+        out.by_type[t].bytes += r.tallies.by_type[t].bytes;
+      }
+      for (size_t k = 0; k < out.by_generation.size(); ++k) {
+        out.by_generation[k].objects += r.tallies.by_generation[k].objects;
+        out.by_generation[k].bytes += r.tallies.by_generation[k].bytes;
+      }
+    }
+  }
+  return examined;
+}
+
+}  // namespace pycore::heap
