@@ -12,6 +12,7 @@ namespace {
 constexpr uint64_t kSlotBytes = 32;
 constexpr int kOffsetShift = 6;       // bits 6-7: where in its 32 bytes the object starts / 8
 constexpr uint8_t kCountMask = 0x3F;  // bits 0-5: references, up to 63
+constexpr uint64_t kSlotPage = 4096;  // slots per page of the slot array
 
 uint8_t offset_bits(uint64_t address) {
   return static_cast<uint8_t>(((address >> 3) & 3) << kOffsetShift);
@@ -40,6 +41,7 @@ UntrackedCounts::UntrackedCounts(std::span<const target::Region> regions) {
   }
   slots_ = static_cast<uint8_t*>(p);
   slot_count_ = slots;
+  written_.assign((slots + kSlotPage * 64 - 1) / (kSlotPage * 64), 0);
 }
 
 UntrackedCounts::~UntrackedCounts() {
@@ -50,6 +52,7 @@ void UntrackedCounts::release() {
   if (slots_ != nullptr) munmap(slots_, slot_count_);
   slots_ = nullptr;
   slot_count_ = 0;
+  written_.clear();
   spans_.clear();
   overflow_.clear();
 }
@@ -95,6 +98,12 @@ void UntrackedCounts::count(std::span<const uint64_t> targets) {
     if (slot == UINT64_MAX) {
       ++overflow_[address];
       continue;
+    }
+    // A page's first access is a write: reading it first would map the shared zero page,
+    // and the write after that would copy it and flush the other thread's TLB (an IPI).
+    if (const uint64_t page = slot / kSlotPage; (written_[page / 64] >> (page % 64) & 1) == 0) {
+      written_[page / 64] |= uint64_t{1} << (page % 64);
+      slots_[page * kSlotPage] = 0;  // all slots of a page never written are 0
     }
     uint8_t& v = slots_[slot];
     const uint8_t offset = offset_bits(address);

@@ -62,6 +62,7 @@ class UntrackedCounts {
   size_t last_ = 0;  // span of the previous lookup (targets cluster in arenas)
   uint8_t* slots_ = nullptr;
   size_t slot_count_ = 0;
+  std::vector<uint64_t> written_;                    // a bit per page of slots_: written yet?
   std::unordered_map<uint64_t, uint64_t> overflow_;  // address -> references not in a slot
   std::vector<uint64_t> batch_slots_;
   std::mutex lock_;
