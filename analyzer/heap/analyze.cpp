@@ -141,6 +141,7 @@ HeapResult analyze_heap(const target::AddressSpace& space, const layout::Layout&
   BuildInputs inputs{memory, layout, offsets, types, pymalloc, rules};
   BuildOptions build_options;
   build_options.threads = options.threads;
+  build_options.min_objects_per_thread = options.min_objects_per_thread;
   build_options.should_stop = should_stop;
   build_options.progress = progress;
   BuildResult built = build_graph(inputs, walk, build_options);

@@ -16,7 +16,6 @@ namespace pycore::heap {
 namespace {
 
 constexpr size_t kPollEvery = 1u << 14;  // objects between stop/progress polls
-constexpr size_t kMinObjectsPerThread = 100'000;
 
 // Capacity for the tracked objects and the auxiliary sources appended after them (a few
 // thousand code objects and static types), so that appending does not copy the per-object
@@ -39,6 +38,10 @@ struct Chunk {
 // Objects are visited in address order (the hardware prefetcher follows); the storage they
 // point to (item arrays, dict keys) is elsewhere, so it is fetched a few objects ahead.
 constexpr uint32_t kPrefetchStorage = 8;
+// ...and the object itself twice as far ahead, so that reading its storage pointer there
+// does not wait for memory (objects are ~150 bytes apart: the hardware prefetcher loses
+// the stream at every page).
+constexpr uint32_t kPrefetchObject = 2 * kPrefetchStorage;
 
 // The separately allocated storage of the common containers; reading the pointer to it is
 // as safe as any Memory read.
@@ -89,6 +92,8 @@ void visit_chunk(const BuildInputs& in, ObjectGraph& g, Chunk& c, const BuildOpt
         break;
       }
     }
+    if (i + kPrefetchObject < c.hi)
+      if (const std::byte* p = memory.at(g.address[i + kPrefetchObject], 8)) __builtin_prefetch(p);
     if (i + kPrefetchStorage < c.hi)
       prefetch_storage(memory, in.offsets, in.types[g.type[i + kPrefetchStorage]],
                        g.address[i + kPrefetchStorage]);
@@ -102,13 +107,25 @@ void visit_chunk(const BuildInputs& in, ObjectGraph& g, Chunk& c, const BuildOpt
   if (!c.stopped) c.done.store(c.hi - c.lo, std::memory_order_relaxed);
 }
 
+// Runs fn(0) .. fn(threads - 1), fn(0) on the calling thread.
+template <class Fn>
+void on_threads(unsigned threads, const Fn& fn) {
+  std::vector<std::thread> workers;
+  for (unsigned t = 1; t < threads; ++t) workers.emplace_back([&fn, t] { fn(t); });
+  fn(0);
+  for (auto& w : workers) w.join();
+}
+
 // The walk's objects in ascending address order, each with its generation in the low three
 // bits (objects are 8-aligned; misaligned nodes are dropped and counted). An LSD radix sort
 // (16-bit digits over the address bits that vary) of the keys themselves: each pass reads
-// sequentially, where sorting object numbers would gather addresses at random. It is
-// stable, so an object found on two lists keeps the generation of the list walked first.
+// sequentially, where sorting object numbers would gather addresses at random. Each pass
+// is split between `threads` threads by key range; every thread's keys of one digit go
+// after the keys of that digit of the threads before it, so the sort stays stable and an
+// object found on two lists keeps the generation of the list walked first.
 // The result has room for `capacity` elements.
-BigVector<uint64_t> sorted_keys(GcWalk& walk, size_t capacity, size_t& misaligned) {
+BigVector<uint64_t> sorted_keys(GcWalk& walk, size_t capacity, const BuildOptions& options,
+                                size_t& misaligned) {
   BigVector<uint64_t> keys = std::move(walk.objects);
   size_t n = 0;
   for (size_t k = 0; k < keys.size(); ++k) {
@@ -129,23 +146,33 @@ BigVector<uint64_t> sorted_keys(GcWalk& walk, size_t capacity, size_t& misaligne
   lo &= ~uint64_t{7};
   const int bits = 64 - std::countl_zero((hi - lo) >> 3);
   constexpr int kDigit = 16;
+  constexpr size_t kDigits = size_t{1} << kDigit;
+  const unsigned threads = threads_for(n, options);
   BigVector<uint64_t> scratch;
   if (bits > 0) {
     scratch.reserve(capacity);
     scratch.resize(n);
   }
-  std::vector<uint32_t> count(size_t{1} << kDigit);
+  std::vector<std::vector<uint32_t>> count(threads, std::vector<uint32_t>(kDigits));
+  auto first = [&](unsigned t) { return n * t / threads; };
   for (int shift = 0; shift < bits; shift += kDigit) {
-    std::fill(count.begin(), count.end(), 0);
-    auto digit = [&](uint64_t key) { return (((key - lo) >> 3) >> shift) & ((1u << kDigit) - 1); };
-    for (uint64_t key : keys) ++count[digit(key)];
+    auto digit = [&](uint64_t key) { return (((key - lo) >> 3) >> shift) & (kDigits - 1); };
+    on_threads(threads, [&](unsigned t) {
+      std::vector<uint32_t>& mine = count[t];
+      std::fill(mine.begin(), mine.end(), 0);
+      for (size_t k = first(t); k < first(t + 1); ++k) ++mine[digit(keys[k])];
+    });
     uint32_t sum = 0;
-    for (uint32_t& c : count) {
-      uint32_t here = c;
-      c = sum;
-      sum += here;
-    }
-    for (uint64_t key : keys) scratch[count[digit(key)]++] = key;
+    for (size_t d = 0; d < kDigits; ++d)
+      for (unsigned t = 0; t < threads; ++t) {
+        const uint32_t here = count[t][d];
+        count[t][d] = sum;
+        sum += here;
+      }
+    on_threads(threads, [&](unsigned t) {
+      std::vector<uint32_t>& next = count[t];
+      for (size_t k = first(t); k < first(t + 1); ++k) scratch[next[digit(keys[k])]++] = keys[k];
+    });
     keys.swap(scratch);
   }
   if (keys.capacity() < capacity) keys.reserve(capacity);
@@ -153,6 +180,12 @@ BigVector<uint64_t> sorted_keys(GcWalk& walk, size_t capacity, size_t& misaligne
 }
 
 }  // namespace
+
+unsigned threads_for(size_t n, const BuildOptions& options) {
+  const size_t per_thread = std::max<size_t>(options.min_objects_per_thread, 1);
+  return static_cast<unsigned>(
+      std::clamp<size_t>(n / per_thread + 1, 1, std::max(options.threads, 1u)));
+}
 
 uint32_t allocation_size(const BuildInputs& in, uint64_t obj, const HeapType& t,
                          std::optional<int64_t> ob_size) {
@@ -190,7 +223,7 @@ BuildResult build_graph(const BuildInputs& in, GcWalk& walk, const BuildOptions&
     const size_t walked = walk.objects.size();
     // Sorted in place into the graph's address array, which keeps room for the auxiliary
     // sources appended later.
-    g.address = sorted_keys(walk, with_aux(walked), misaligned);
+    g.address = sorted_keys(walk, with_aux(walked), options, misaligned);
     g.generation.reserve(with_aux(g.address.size()));
     size_t kept = 0;
     for (size_t k = 0; k < g.address.size(); ++k) {
@@ -241,8 +274,7 @@ BuildResult build_graph(const BuildInputs& in, GcWalk& walk, const BuildOptions&
   in.types.freeze();
 
   // ---- referents, in contiguous chunks
-  unsigned threads = std::max(
-      1u, std::min<unsigned>(options.threads, static_cast<unsigned>(n / kMinObjectsPerThread) + 1));
+  const unsigned threads = threads_for(n, options);
   g.edge_begin.reserve(with_aux(n) + 1);
   g.edge_begin.assign(n + 1, 0);
   UntrackedCounts untracked_counts(in.memory.regions());

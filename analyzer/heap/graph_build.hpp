@@ -24,6 +24,9 @@ namespace pycore::heap {
 
 struct BuildOptions {
   unsigned threads = 2;
+  // Below this many objects per thread a phase runs on fewer threads (tests set 1 so that
+  // every split path runs on small heaps too).
+  size_t min_objects_per_thread = 100'000;
   uint64_t max_items = 1u << 26;      // per container
   size_t max_aux = 4'000'000;         // auxiliary sources (code objects, static types)
   std::function<bool()> should_stop;  // polled; true ends the build early
@@ -64,6 +67,9 @@ struct BuildInputs {
   const Pymalloc& pymalloc;
   RefcountRules rules;
 };
+
+// Threads for a phase over n objects.
+unsigned threads_for(size_t n, const BuildOptions& options);
 
 // Takes (moves out) walk.objects and walk.generation; the rest of `walk` stays.
 BuildResult build_graph(const BuildInputs& in, GcWalk& walk, const BuildOptions& options);

@@ -11,7 +11,6 @@ namespace pycore::heap {
 namespace {
 
 constexpr size_t kPollEvery = 1u << 14;  // objects between stop/progress polls
-constexpr size_t kMinObjectsPerThread = 200'000;
 
 // Interning reads the type object and grows the shared table, so it happens under a lock;
 // each thread keeps its own copy of the types it met, and never reads the shared table
@@ -103,8 +102,7 @@ void tally(BuildResult& out, uint32_t type, uint8_t generation, uint64_t bytes) 
 size_t read_headers(const BuildInputs& in, ObjectGraph& g, BuildResult& out,
                     const BuildOptions& options) {
   const size_t n = g.gc_count;
-  const unsigned threads = std::max(
-      1u, std::min<unsigned>(options.threads, static_cast<unsigned>(n / kMinObjectsPerThread) + 1));
+  const unsigned threads = threads_for(n, options);
   std::vector<Range> ranges(threads);
   for (unsigned t = 0; t < threads; ++t) {
     ranges[t].lo = n * t / threads;

@@ -17,12 +17,26 @@ report::GcSummary summarize(const BuildResult& built, const TypeTable& types, si
     s.objects += by_type[i].count;
     s.bytes += by_type[i].bytes;
   }
-  for (size_t i = 0; i < by_type.size(); ++i)
+  // Ties are ordered by name, then by the type's address: the table's own order depends
+  // on which thread met a type first.
+  std::vector<uint32_t> order;
+  for (size_t i = 0; i < by_type.size(); ++i) {
     by_type[i].type = types[static_cast<uint32_t>(i)].name;
-  std::erase_if(by_type, [](const report::GcTypeStat& t) { return t.count == 0; });
-  std::sort(by_type.begin(), by_type.end(), [](const auto& a, const auto& b) {
-    return a.bytes != b.bytes ? a.bytes > b.bytes : a.count > b.count;
+    if (by_type[i].count != 0) order.push_back(static_cast<uint32_t>(i));
+  }
+  std::sort(order.begin(), order.end(), [&](uint32_t x, uint32_t y) {
+    const report::GcTypeStat &a = by_type[x], &b = by_type[y];
+    if (a.bytes != b.bytes) return a.bytes > b.bytes;
+    if (a.count != b.count) return a.count > b.count;
+    if (a.type != b.type) return a.type < b.type;
+    return types[x].address < types[y].address;
   });
+  {
+    std::vector<report::GcTypeStat> sorted;
+    sorted.reserve(order.size());
+    for (uint32_t i : order) sorted.push_back(std::move(by_type[i]));
+    by_type = std::move(sorted);
+  }
   if (by_type.size() > max_types) {
     report::GcTypeStat rest;
     rest.type = fmt::format("({} other types)", by_type.size() - max_types);

@@ -31,7 +31,9 @@ struct HeapOptions {
   double timeout_seconds = 0;
   // Called from the calling thread every few thousand objects.
   std::function<void(const HeapProgress&)> progress;
-  unsigned threads = 2;                  // populate, list walk, headers, referents
+  unsigned threads = 2;  // populate, list walk, headers, referents
+  // Below this many objects per thread a phase uses fewer threads (tests set 1).
+  size_t min_objects_per_thread = 100'000;
   size_t leak_min_count = 50;            // leak candidates of one class needed for a finding
   size_t leak_min_count_builtin = 1000;  // the same for builtin/C types (C code holds many)
   size_t max_parents = 16;               // parents named per finding

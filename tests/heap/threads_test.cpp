@@ -1,0 +1,66 @@
+// Splitting the heap stage's phases between threads must change nothing. Corpus heaps are
+// too small for the default split, so every phase is forced onto two and three threads
+// (min_objects_per_thread = 1) and compared with one thread, on the corruption scenarios
+// and a clean one, for every interpreter in the corpus.
+#include <fmt/format.h>
+
+#include <catch2/catch.hpp>
+
+#include "pycore/heap/analyze.hpp"
+#include "support.hpp"
+
+using namespace pycore;
+
+namespace {
+
+// What a run concluded, as text: findings with their objects and parents, the summary,
+// the graph's size. Timings are left out.
+std::string conclusions(const heap::HeapResult& r) {
+  std::string s = fmt::format("headline: {}\n", r.headline);
+  for (const auto& f : r.findings) {
+    s += fmt::format("{} {} {:#x} {} rc={} count={}: {}\n", f.severity, f.check, f.object.address,
+                     f.object.type, f.object.refcount.value_or(-1), f.count, f.message);
+    for (const auto& p : f.parents)
+      s += fmt::format("  parent {:#x} {} {}{}\n", p.address, p.type, p.slot,
+                       p.conservative ? " (conservative)" : "");
+  }
+  s += fmt::format("objects={} bytes={} edges={} conservative={} aux={}\n", r.summary.objects,
+                   r.summary.bytes, r.stats.edges, r.stats.conservative_edges, r.stats.aux_objects);
+  for (const auto& t : r.summary.types) s += fmt::format("  {} {} {}\n", t.type, t.count, t.bytes);
+  for (const auto& g : r.summary.generations)
+    s += fmt::format("  {} {} {}\n", g.name, g.objects, g.bytes);
+  for (const auto& w : r.warnings) s += "warning: " + w + "\n";
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("every phase split between threads gives the one-thread result", "[corpus][heap]") {
+  auto manifest = test::read_manifest(test::corpus_dir());
+  REQUIRE(manifest);
+  const std::vector<std::string> scenarios = {
+      "heap_refcount_underflow",  "heap_freed_in_list", "heap_bad_type", "heap_leak_5000",
+      "heap_untracked_underflow", "heap_gc_assert",     "segv_deep"};
+  size_t compared = 0;
+  for (const auto& e : *manifest) {
+    if (std::find(scenarios.begin(), scenarios.end(), e.scenario) == scenarios.end()) continue;
+    if (e.status != "ok") continue;
+    INFO(e.interpreter << " " << e.scenario);
+    auto loaded = test::load_core(e.core, e.executable);
+    REQUIRE(loaded->error == "");
+    heap::HeapOptions one;
+    one.threads = 1;
+    const std::string expected =
+        conclusions(heap::analyze_heap(loaded->memory, *loaded->layout, one));
+    for (unsigned threads : {2u, 3u}) {
+      heap::HeapOptions split;
+      split.threads = threads;
+      split.min_objects_per_thread = 1;
+      INFO(threads << " threads");
+      CHECK(conclusions(heap::analyze_heap(loaded->memory, *loaded->layout, split)) == expected);
+    }
+    ++compared;
+  }
+  WARN(compared << " cores compared");
+  CHECK(compared >= scenarios.size());
+}
