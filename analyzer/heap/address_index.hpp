@@ -58,16 +58,18 @@ class AddressIndex : public KnownObjects {
   static constexpr uint64_t kMaxGap = uint64_t{1} << 20;
 
   const Span* span_of(uint64_t address) const {
-    size_t lo = 0, hi = spans_.size();
-    while (lo < hi) {  // first span whose end is beyond the address
-      size_t mid = (lo + hi) / 2;
-      if (spans_[mid].end <= address)
-        lo = mid + 1;
-      else
-        hi = mid;
+    // First span whose end is beyond the address, without branches: the spans a heap's
+    // pointers fall in are too mixed for the branch predictor.
+    const Span* base = spans_.data();
+    size_t n = spans_.size();
+    if (n == 0) return nullptr;
+    while (n > 1) {
+      const size_t half = n / 2;
+      base = base[half - 1].end <= address ? base + half : base;
+      n -= half;
     }
-    if (lo == spans_.size() || address < spans_[lo].start) return nullptr;
-    return &spans_[lo];
+    if (base->end <= address || address < base->start) return nullptr;
+    return base;
   }
 
   // Bit counting without the POPCNT instruction (the build targets baseline x86-64, where

@@ -1,6 +1,7 @@
 #include "headers.hpp"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <mutex>
 #include <thread>
@@ -21,26 +22,31 @@ class LocalTypes {
 
   // (table index, the type) for the type at `address`.
   std::pair<uint32_t, const HeapType*> get(uint64_t address) {
-    if (address == last_address_ && last_ != nullptr) return {last_index_, last_};
+    // Neighbouring objects are often of a few alternating types: a small direct-mapped
+    // cache answers before the map.
+    Recent& r = recent_[(address >> 4) & (kRecent - 1)];
+    if (r.type != nullptr && r.address == address) return {r.index, r.type};
     auto it = seen_.find(address);
     if (it == seen_.end()) {
       std::lock_guard<std::mutex> hold(lock_);
       const uint32_t index = types_.intern(address);
       it = seen_.emplace(address, std::make_pair(index, types_[index])).first;
     }
-    last_address_ = address;
-    last_index_ = it->second.first;
-    last_ = &it->second.second;
-    return {last_index_, last_};
+    r = Recent{address, it->second.first, &it->second.second};
+    return {r.index, r.type};
   }
 
  private:
   TypeTable& types_;
   std::mutex& lock_;
   std::unordered_map<uint64_t, std::pair<uint32_t, HeapType>> seen_;  // nodes never move
-  uint64_t last_address_ = 0;
-  uint32_t last_index_ = 0;
-  const HeapType* last_ = nullptr;
+  struct Recent {
+    uint64_t address = 0;
+    uint32_t index = 0;
+    const HeapType* type = nullptr;
+  };
+  static constexpr size_t kRecent = 16;
+  std::array<Recent, kRecent> recent_{};
 };
 
 struct Range {
