@@ -62,6 +62,9 @@ void prefetch_storage(const Memory& m, const Offsets& o, const HeapType& t, uint
     case Shape::kDict:
       storage = pointer_at(o.dict_keys);
       break;
+    case Shape::kSet:  // the table is the object's own small table up to 5 elements
+      storage = pointer_at(o.set_table);
+      break;
     default:
       break;
   }

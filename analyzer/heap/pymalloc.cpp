@@ -30,13 +30,16 @@ std::string_view to_string(BlockState s) {
 
 namespace {
 
-// How address_in_range() works in this build: the arena table up to 3.9, a radix tree from
-// 3.10 (3.10 ignores the top 16 address bits, 3.11+ keys on all 64). The layout has no model
-// for this yet (see the stage notes), so it is decided here, once.
-ArenaIndex arena_index_model(const layout::Layout& l) {
-  if (l.build.major == 3 && l.build.minor <= 9) return ArenaIndex::kTable;
-  if (l.build.major == 3 && l.build.minor == 10) return ArenaIndex::kRadix48;
-  return ArenaIndex::kRadix64;
+ArenaIndex arena_index(layout::ArenaMap map) {
+  switch (map) {
+    case layout::ArenaMap::kTable:
+      return ArenaIndex::kTable;
+    case layout::ArenaMap::kRadix48:
+      return ArenaIndex::kRadix48;
+    case layout::ArenaMap::kRadix64:
+      return ArenaIndex::kRadix64;
+  }
+  return ArenaIndex::kNone;
 }
 
 // Geometry of the radix tree as obmalloc.c derives it from the key width: three levels,
@@ -99,11 +102,11 @@ Pymalloc Pymalloc::locate(const Memory& mem, const layout::Layout& l, uint64_t m
     }
     if (!l.has(F::obmalloc_arena_map_root))
       return Pymalloc({}, "the layout has no obmalloc arena_map_root");
-    c.index = ArenaIndex::kRadix64;
+    c.index = arena_index(l.models.arena_map);
     c.map_root = state + static_cast<uint64_t>(l.off(F::obmalloc_arena_map_root));
     return Pymalloc(c);
   }
-  const ArenaIndex model = arena_index_model(l);
+  const ArenaIndex model = arena_index(l.models.arena_map);
   if (model != ArenaIndex::kTable) {
     if (l.roots.arena_map_root == 0)
       return Pymalloc({},

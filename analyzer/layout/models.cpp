@@ -63,6 +63,8 @@ Models models_for(const PythonBuild& b) {
   m.gil = pick<GilLocation>(v, {{6, GilLocation::kStatics36},
                                 {7, GilLocation::kRuntime},
                                 {12, GilLocation::kInterpreterPointer}});
+  m.arena_map = pick<ArenaMap>(
+      v, {{6, ArenaMap::kTable}, {10, ArenaMap::kRadix48}, {11, ArenaMap::kRadix64}});
   return m;
 }
 

@@ -101,6 +101,12 @@ enum class InstanceDictModel {
 enum class GcHeadModel { kSeparateRefs, kPackedFlags };  // 32-byte (3.6/3.7) vs 16-byte
 enum class GcStateLocation { kStatics36, kRuntime, kInterpreter };
 enum class GilLocation { kStatics36, kRuntime, kInterpreterPointer };
+// How pymalloc's address_in_range() places an address in an arena.
+enum class ArenaMap {
+  kTable,    // <= 3.9: arenas[pool->arenaindex]
+  kRadix48,  // 3.10: radix tree over the low 48 address bits
+  kRadix64,  // 3.11+: radix tree over all 64 bits
+};
 
 struct Models {
   RuntimeRoots roots = RuntimeRoots::kPyRuntime;
@@ -118,6 +124,7 @@ struct Models {
   GcHeadModel gc_head = GcHeadModel::kPackedFlags;
   GcStateLocation gc_state = GcStateLocation::kInterpreter;
   GilLocation gil = GilLocation::kRuntime;
+  ArenaMap arena_map = ArenaMap::kRadix64;
 };
 Models models_for(const PythonBuild& build);
 
