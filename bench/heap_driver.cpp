@@ -152,6 +152,7 @@ int main(int argc, char** argv) {
                   {"conservative_edges", r.stats.conservative_edges},
                   {"types", r.stats.types},
                   {"graph_bytes", r.stats.graph_bytes},
+                  {"walk_segments", r.stats.walk_segments},
                   {"seconds_populate", r.stats.seconds_populate},
                   {"seconds_walk", r.stats.seconds_walk},
                   {"seconds_index", r.stats.seconds_index},

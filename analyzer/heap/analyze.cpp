@@ -119,6 +119,8 @@ HeapResult analyze_heap(const target::AddressSpace& space, const layout::Layout&
   for (const auto& n : lists.notes) result.warnings.push_back("heap: " + n);
   GcWalkLimits limits;
   limits.max_objects = options.max_objects;
+  limits.threads = options.threads;
+  limits.min_core_bytes_for_segments = options.min_core_bytes_for_segments;
   limits.should_stop = should_stop;
   limits.progress = [&](size_t objects) { progress("walking GC lists", objects, 0); };
   GcWalk walk = walk_gc_lists(memory, codec, lists.lists, limits);
@@ -193,6 +195,7 @@ HeapResult analyze_heap(const target::AddressSpace& space, const layout::Layout&
   for (uint32_t e : graph.edge_target)
     if (e & kConservativeEdge) ++result.stats.conservative_edges;
   result.stats.types = types.size();
+  result.stats.walk_segments = walk.segments;
   result.stats.graph_bytes = graph.memory_bytes();
   result.stats.seconds_index = built.seconds.index;
   result.stats.seconds_headers = built.seconds.headers;

@@ -6,6 +6,8 @@
 #include <cstring>
 #include <unordered_set>
 
+#include "gc_segments.hpp"
+
 namespace pycore::heap {
 
 using layout::F;
@@ -316,6 +318,7 @@ GcWalk walk_gc_lists(const Memory& mem, const GcHeadCodec& codec, const std::vec
       std::min<uint64_t>({limits.max_objects, core_bytes / 32, uint64_t{1} << 28}));
   out.objects.reserve(room);
   out.generation.reserve(room);
+  if (walk_gc_segments(mem, codec, lists, limits, out)) return out;
   ListWalker walker(mem, codec, limits, out, room);
   for (size_t i = 0; i < lists.size(); ++i) {
     if (out.truncated || out.timed_out) {

@@ -47,14 +47,32 @@ struct Fixture {
     fake.add(kHead, 0x100);
     fake.add(kNodes, 0x10000);
   }
+  // The ordinary walk's result, after checking that the segmented walk (gc_segments.hpp),
+  // forced on, ends the same: identical when it succeeds, the ordinary walk when it gives up.
   GcWalk walk(bool collecting = false, const GcHeadCodec& codec = packed_codec()) {
     Memory mem(fake.regions());
     GcList list;
     list.head = kHead;
     list.generation = 2;
     list.collecting = collecting;
-    return walk_gc_lists(mem, codec, {list}, GcWalkLimits{});
+    GcWalkLimits ordinary;
+    ordinary.min_core_bytes_for_segments = UINT64_MAX;
+    GcWalk w = walk_gc_lists(mem, codec, {list}, ordinary);
+    GcWalkLimits forced;
+    forced.min_core_bytes_for_segments = 0;
+    forced.threads = 2;
+    segmented = walk_gc_lists(mem, codec, {list}, forced);
+    CHECK(std::vector<uint64_t>(segmented.objects.begin(), segmented.objects.end()) ==
+          std::vector<uint64_t>(w.objects.begin(), w.objects.end()));
+    CHECK(std::vector<uint8_t>(segmented.generation.begin(), segmented.generation.end()) ==
+          std::vector<uint8_t>(w.generation.begin(), w.generation.end()));
+    CHECK(segmented.per_list == w.per_list);
+    CHECK(segmented.breaks.size() == w.breaks.size());
+    CHECK(segmented.notes == w.notes);
+    CHECK(segmented.next_only == w.next_only);
+    return w;
   }
+  GcWalk segmented;  // of the last walk()
 };
 
 std::vector<uint64_t> objects(const GcWalk& w) {
@@ -84,6 +102,8 @@ TEST_CASE("an intact list is walked in list order from both ends", "[gc_lists]")
     CHECK(objects(w) == expected(order));
     CHECK(w.breaks.empty());
     CHECK(w.per_list.at(0) == n);
+    CHECK(w.segments == 0);
+    CHECK(f.segmented.segments != 0);  // the segmented walk did not fall back
     CHECK_FALSE(w.next_only);
     for (uint8_t g : w.generation) CHECK(g == 2);
   }

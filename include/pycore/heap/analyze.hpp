@@ -34,6 +34,8 @@ struct HeapOptions {
   unsigned threads = 2;  // populate, list walk, headers, referents
   // Below this many objects per thread a phase uses fewer threads (tests set 1).
   size_t min_objects_per_thread = 100'000;
+  // Cores of at least this many bytes have their GC lists walked in segments (tests set 0).
+  uint64_t min_core_bytes_for_segments = uint64_t{64} << 20;
   size_t leak_min_count = 50;            // leak candidates of one class needed for a finding
   size_t leak_min_count_builtin = 1000;  // the same for builtin/C types (C code holds many)
   size_t max_parents = 16;               // parents named per finding
@@ -46,7 +48,8 @@ struct HeapStats {
   size_t edges = 0;
   size_t conservative_edges = 0;
   size_t types = 0;
-  size_t graph_bytes = 0;  // memory held by the graph's arrays
+  size_t graph_bytes = 0;    // memory held by the graph's arrays
+  size_t walk_segments = 0;  // GC lists walked in this many segments; 0: the ordinary walk
   double seconds_populate = 0, seconds_walk = 0, seconds_graph = 0, seconds_checks = 0;
   double seconds_index = 0, seconds_headers = 0, seconds_referents = 0;  // parts of graph
 };

@@ -65,7 +65,11 @@ struct GcListBreak {
 };
 
 struct GcWalkLimits {
-  size_t max_objects = 50'000'000;    // over all lists together
+  size_t max_objects = 50'000'000;  // over all lists together
+  // Cores of at least this many bytes are walked in segments on `threads` threads
+  // (gc_segments.hpp); tests set 0 to use it on every core.
+  uint64_t min_core_bytes_for_segments = uint64_t{64} << 20;
+  unsigned threads = 1;
   std::function<bool()> should_stop;  // polled every few thousand nodes; true ends the walk
   std::function<void(size_t objects)> progress;  // called at the same polls
 };
@@ -79,6 +83,7 @@ struct GcWalk {
   bool timed_out = false;       // stopped because should_stop() said so
   size_t lists_not_walked = 0;  // lists never started because of a limit
   bool next_only = false;       // some list was walked through next links only
+  size_t segments = 0;          // segments walked (gc_segments.hpp); 0: the ordinary walk
   std::vector<std::string> notes;
 };
 
