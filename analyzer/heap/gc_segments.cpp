@@ -218,6 +218,8 @@ void follow(Shared& sh, const GcWalkLimits& limits, bool is_main) {
     if (since_poll >= kPollEvery) {
       const size_t all = sh.steps.fetch_add(since_poll, std::memory_order_relaxed) + since_poll;
       since_poll = 0;
+      // Past the object limit the ordinary walk truncates; no point holding more here.
+      if (all > limits.max_objects) sh.failed.store(true, std::memory_order_relaxed);
       if (sh.failed.load(std::memory_order_relaxed)) return;
       if (is_main) {
         if (limits.progress) limits.progress(all);
