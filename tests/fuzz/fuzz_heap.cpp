@@ -15,6 +15,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto memory = fuzz::snapshot_memory(*snapshot, uint64_t{512} << 20);
   heap::HeapOptions options;
   options.threads = 1;
+  options.min_core_bytes_for_segments = 0;  // the segmented list walk too, then its fallback
   options.max_objects = 500'000;
   options.timeout_seconds = 20;
   (void)heap::analyze_heap(memory->memory, snapshot->layout, options);
