@@ -32,25 +32,8 @@ std::string listing(const heap::HeapResult& r) {
 }
 
 // Entries of kScenarios that loaded; a failed entry fails the test.
-template <class F>
-void for_each_core(F&& f) {
-  auto manifest = test::read_manifest(test::corpus_dir());
-  if (!manifest) {
-    FAIL("no corpus manifest in " << test::corpus_dir() << " (run the corpus fixture)");
-    return;
-  }
-  size_t seen = 0;
-  for (const auto& e : *manifest) {
-    if (std::find(kScenarios.begin(), kScenarios.end(), e.scenario) == kScenarios.end()) continue;
-    if (e.status != "ok") continue;
-    INFO(e.interpreter << " " << e.scenario);
-    auto loaded = test::load_core(e.core, e.executable);
-    CHECK(loaded->error == "");
-    if (!loaded->error.empty()) continue;
-    ++seen;
-    f(e, *loaded);
-  }
-  CHECK(seen > 0);
+void for_each_core(const std::function<void(const test::CorpusEntry&, test::LoadedCore&)>& f) {
+  CHECK(test::for_each_core(kScenarios, f) > 0);
 }
 
 void check_partial(const heap::HeapResult& r, const std::string& cause) {

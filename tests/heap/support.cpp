@@ -1,6 +1,7 @@
 #include "support.hpp"
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cstdlib>
 #include <fstream>
 #include <map>
@@ -48,6 +49,27 @@ const std::vector<target::Region>& FakeMemory::regions() {
   std::sort(regions_.begin(), regions_.end(),
             [](const target::Region& a, const target::Region& b) { return a.start < b.start; });
   return regions_;
+}
+
+size_t for_each_core(const std::vector<std::string>& scenarios,
+                     const std::function<void(const CorpusEntry&, LoadedCore&)>& f) {
+  auto manifest = read_manifest(corpus_dir());
+  if (!manifest) {
+    FAIL("no corpus manifest in " << corpus_dir() << " (run the corpus fixture)");
+    return 0;
+  }
+  size_t seen = 0;
+  for (const auto& e : *manifest) {
+    if (std::find(scenarios.begin(), scenarios.end(), e.scenario) == scenarios.end()) continue;
+    if (e.status != "ok") continue;
+    INFO(e.interpreter << " " << e.scenario);
+    auto loaded = load_core(e.core, e.executable);
+    CHECK(loaded->error == "");
+    if (!loaded->error.empty()) continue;
+    ++seen;
+    f(e, *loaded);
+  }
+  return seen;
 }
 
 }  // namespace pycore::test

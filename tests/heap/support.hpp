@@ -4,7 +4,9 @@
 
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "corpus_support.hpp"
@@ -29,5 +31,10 @@ class FakeMemory {
   std::vector<std::unique_ptr<Block>> blocks_;
   std::vector<target::Region> regions_;
 };
+
+// Calls f(entry, core) for every corpus entry of `scenarios` whose core loads, and says how
+// many; a failed entry or a core that does not load fails the test.
+size_t for_each_core(const std::vector<std::string>& scenarios,
+                     const std::function<void(const CorpusEntry&, LoadedCore&)>& f);
 
 }  // namespace pycore::test

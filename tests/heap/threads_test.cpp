@@ -38,36 +38,29 @@ std::string conclusions(const heap::HeapResult& r) {
 }  // namespace
 
 TEST_CASE("every phase split between threads gives the one-thread result", "[corpus][heap]") {
-  auto manifest = test::read_manifest(test::corpus_dir());
-  REQUIRE(manifest);
   const std::vector<std::string> scenarios = {
       "heap_refcount_underflow",  "heap_freed_in_list", "heap_bad_type", "heap_leak_5000",
       "heap_untracked_underflow", "heap_gc_assert",     "segv_deep"};
-  size_t compared = 0, segmented = 0;
-  for (const auto& e : *manifest) {
-    if (std::find(scenarios.begin(), scenarios.end(), e.scenario) == scenarios.end()) continue;
-    if (e.status != "ok") continue;
-    INFO(e.interpreter << " " << e.scenario);
-    auto loaded = test::load_core(e.core, e.executable);
-    REQUIRE(loaded->error == "");
-    heap::HeapOptions one;
-    one.threads = 1;
-    const std::string expected =
-        conclusions(heap::analyze_heap(loaded->memory, *loaded->layout, one));
-    for (unsigned threads : {2u, 3u}) {
-      heap::HeapOptions split;
-      split.threads = threads;
-      split.min_objects_per_thread = 1;
-      split.min_core_bytes_for_segments = 0;
-      INFO(threads << " threads");
-      const heap::HeapResult result = heap::analyze_heap(loaded->memory, *loaded->layout, split);
-      CHECK(conclusions(result) == expected);
-      // Only a core taken during a collection needs the ordinary walk.
-      if (e.scenario != "heap_gc_assert") CHECK(result.stats.walk_segments != 0);
-      if (result.stats.walk_segments != 0) ++segmented;
-    }
-    ++compared;
-  }
+  size_t segmented = 0;
+  const size_t compared =
+      test::for_each_core(scenarios, [&](const test::CorpusEntry& e, test::LoadedCore& core) {
+        heap::HeapOptions one;
+        one.threads = 1;
+        const std::string expected =
+            conclusions(heap::analyze_heap(core.memory, *core.layout, one));
+        for (unsigned threads : {2u, 3u}) {
+          heap::HeapOptions split;
+          split.threads = threads;
+          split.min_objects_per_thread = 1;
+          split.min_core_bytes_for_segments = 0;
+          INFO(threads << " threads");
+          const heap::HeapResult result = heap::analyze_heap(core.memory, *core.layout, split);
+          CHECK(conclusions(result) == expected);
+          // Only a core taken during a collection needs the ordinary walk.
+          if (e.scenario != "heap_gc_assert") CHECK(result.stats.walk_segments != 0);
+          if (result.stats.walk_segments != 0) ++segmented;
+        }
+      });
   WARN(compared << " cores compared; the segmented walk ran in " << segmented << " of "
                 << 2 * compared << " split runs (the others fell back to the ordinary walk)");
   CHECK(compared >= scenarios.size());
