@@ -24,23 +24,28 @@ class AddressIndex : public KnownObjects {
   // sorted[i]. Addresses must be 8-aligned (objects are); other ones are never found.
   void build(const uint64_t* sorted, size_t n);
 
-  uint32_t find(uint64_t address) const {
-    if ((address & 7) != 0 || address < lo_ || address >= hi_) return kNoObject;
+  uint32_t find(uint64_t address) const { return find_bit(bit_of(address)); }
+
+  // find() in two steps, for callers that prefetch between them: the bit of an address
+  // (kNoBit when no object can be there), then the object at a bit.
+  static constexpr uint64_t kNoBit = UINT64_MAX;
+  uint64_t bit_of(uint64_t address) const {
+    if ((address & 7) != 0 || address < lo_ || address >= hi_) return kNoBit;
     const Span* s = span_of(address);
-    if (s == nullptr) return kNoObject;
-    const uint64_t bit = s->first_bit + ((address - s->start) >> 3);
+    if (s == nullptr) return kNoBit;
+    return s->first_bit + ((address - s->start) >> 3);
+  }
+  uint32_t find_bit(uint64_t bit) const {
+    if (bit == kNoBit) return kNoObject;
     const uint64_t word = bits_[bit >> 6];
     const uint64_t mask = uint64_t{1} << (bit & 63);
     if ((word & mask) == 0) return kNoObject;
     // Objects before this one: those before its word, then those before it in the word.
     return rank_[bit >> 6] + popcount(word & (mask - 1));
   }
-  // Starts loading the lines find(address) will read.
-  void prefetch(uint64_t address) const {
-    if ((address & 7) != 0 || address < lo_ || address >= hi_) return;
-    const Span* s = span_of(address);
-    if (s == nullptr) return;
-    const uint64_t bit = s->first_bit + ((address - s->start) >> 3);
+  // Starts loading the lines find_bit(bit) will read.
+  void prefetch_bit(uint64_t bit) const {
+    if (bit == kNoBit) return;
     __builtin_prefetch(&bits_[bit >> 6]);
     __builtin_prefetch(&rank_[bit >> 6]);
   }

@@ -43,8 +43,9 @@ constexpr uint32_t kPrefetchStorage = 8;
 // the stream at every page).
 constexpr uint32_t kPrefetchObject = 2 * kPrefetchStorage;
 
-// The separately allocated storage of the common containers; reading the pointer to it is
-// as safe as any Memory read.
+// The separately allocated storage of the common containers (and a dict's split values);
+// reading the pointer to it is as safe as any Memory read. The prefetches are of our
+// mapping of the core, found through Memory like every read.
 void prefetch_storage(const Memory& m, const Offsets& o, const HeapType& t, uint64_t obj) {
   auto pointer_at = [&](int64_t off) -> uint64_t {
     if (off < 0) return 0;
@@ -54,6 +55,11 @@ void prefetch_storage(const Memory& m, const Offsets& o, const HeapType& t, uint
     std::memcpy(&v, p, 8);
     return v;
   };
+  auto prefetch = [&](uint64_t address, int lines) {
+    for (int k = 0; k < lines && address != 0; ++k)
+      if (const std::byte* p = m.at(address + 64 * static_cast<uint64_t>(k), 8))
+        __builtin_prefetch(p);
+  };
   uint64_t storage = 0;
   switch (t.shape) {
     case Shape::kList:
@@ -61,6 +67,7 @@ void prefetch_storage(const Memory& m, const Offsets& o, const HeapType& t, uint
       break;
     case Shape::kDict:
       storage = pointer_at(o.dict_keys);
+      prefetch(pointer_at(o.dict_values), 1);
       break;
     case Shape::kSet:  // the table is the object's own small table up to 5 elements
       storage = pointer_at(o.set_table);
@@ -69,10 +76,7 @@ void prefetch_storage(const Memory& m, const Offsets& o, const HeapType& t, uint
       break;
   }
   if (storage == 0 && t.managed_dict) storage = pointer_at(-o.gc_head - 8) & ~uint64_t{1};
-  if (storage != 0) {
-    __builtin_prefetch(reinterpret_cast<const void*>(storage));
-    __builtin_prefetch(reinterpret_cast<const void*>(storage + 64));
-  }
+  prefetch(storage, 2);
 }
 
 void visit_chunk(const BuildInputs& in, ObjectGraph& g, Chunk& c, const BuildOptions& options,

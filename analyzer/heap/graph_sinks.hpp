@@ -56,10 +56,11 @@ class GraphSink {
   void keep_untracked(UntrackedBatch* untracked) { untracked_ = untracked; }
 
   void edge(uint64_t target, const Slot& slot, bool conservative) {
-    index_.prefetch(target);
+    const uint64_t bit = index_.bit_of(target);
+    index_.prefetch_bit(bit);
     if (!conservative)
       if (const std::byte* p = memory_.at(target, 16)) __builtin_prefetch(p);
-    pending_[size_++] = Pending{target, current_, conservative, slot};
+    pending_[size_++] = Pending{target, bit, current_, conservative, slot};
     if (size_ == kBatch) flush();
   }
 
@@ -77,6 +78,7 @@ class GraphSink {
  private:
   struct Pending {
     uint64_t target;
+    uint64_t bit;  // in the address index
     uint32_t parent;
     bool conservative;
     Slot slot;
@@ -84,7 +86,7 @@ class GraphSink {
   static constexpr size_t kBatch = 16;
 
   void resolve(const Pending& e) {
-    uint32_t i = index_.find(e.target);
+    uint32_t i = index_.find_bit(e.bit);
     if (i != kNoObject) {
       targets_.push_back(e.conservative ? i | kConservativeEdge : i);
       if (counts_ != nullptr) ++(*counts_)[e.parent];
