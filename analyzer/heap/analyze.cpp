@@ -200,6 +200,10 @@ HeapResult analyze_heap(const target::AddressSpace& space, const layout::Layout&
   result.stats.seconds_index = built.seconds.index;
   result.stats.seconds_headers = built.seconds.headers;
   result.stats.seconds_referents = built.seconds.referents;
+  result.stats.seconds_merge = built.seconds.merge;
+  result.stats.seconds_aux = built.seconds.aux;
+  result.stats.seconds_untracked = built.seconds.untracked;
+  result.stats.seconds_in_degree = built.seconds.in_degree;
   if (walk_cut || !built.complete)
     result.warnings.push_back(fmt::format(
         "heap: the analysis is partial ({}): findings are about the {} objects examined; "

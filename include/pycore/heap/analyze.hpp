@@ -52,6 +52,9 @@ struct HeapStats {
   size_t walk_segments = 0;  // GC lists walked in this many segments; 0: the ordinary walk
   double seconds_populate = 0, seconds_walk = 0, seconds_graph = 0, seconds_checks = 0;
   double seconds_index = 0, seconds_headers = 0, seconds_referents = 0;  // parts of graph
+  // The rest of the graph build: merging the threads' edges, untracked sources (code
+  // objects, static types), the untracked refcount balance, in-degrees.
+  double seconds_merge = 0, seconds_aux = 0, seconds_untracked = 0, seconds_in_degree = 0;
 };
 
 struct HeapResult {
