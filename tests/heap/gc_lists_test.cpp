@@ -67,10 +67,20 @@ struct Fixture {
     CHECK(std::vector<uint8_t>(segmented.generation.begin(), segmented.generation.end()) ==
           std::vector<uint8_t>(w.generation.begin(), w.generation.end()));
     CHECK(segmented.per_list == w.per_list);
-    CHECK(segmented.breaks.size() == w.breaks.size());
+    CHECK(breaks(segmented) == breaks(w));
     CHECK(segmented.notes == w.notes);
     CHECK(segmented.next_only == w.next_only);
+    CHECK(segmented.truncated == w.truncated);
+    CHECK(segmented.timed_out == w.timed_out);
     return w;
+  }
+  static std::vector<std::string> breaks(const GcWalk& w) {
+    std::vector<std::string> out;
+    for (const GcListBreak& b : w.breaks)
+      out.push_back(std::to_string(b.list) + " " + std::to_string(b.at) + " " +
+                    std::to_string(b.last_good) + " " + std::to_string(b.backwards) + " " +
+                    std::to_string(b.unreadable) + " " + b.what);
+    return out;
   }
   GcWalk segmented;  // of the last walk()
 };
@@ -103,7 +113,8 @@ TEST_CASE("an intact list is walked in list order from both ends", "[gc_lists]")
     CHECK(w.breaks.empty());
     CHECK(w.per_list.at(0) == n);
     CHECK(w.segments == 0);
-    CHECK(f.segmented.segments != 0);  // the segmented walk did not fall back
+    CHECK(f.segmented.segments != 0);               // the segmented walk did not fall back
+    if (n == 101) CHECK(f.segmented.segments > 1);  // probing found split points
     CHECK_FALSE(w.next_only);
     for (uint8_t g : w.generation) CHECK(g == 2);
   }
@@ -195,4 +206,46 @@ TEST_CASE("the walk stops at the object limit and says so", "[gc_lists]") {
   CHECK(w.truncated);
   CHECK(w.objects.size() == 10);
   CHECK_FALSE(w.notes.empty());
+}
+
+TEST_CASE("a consistent ring that is no list of ours is probed but left out", "[gc_lists]") {
+  Fixture f;
+  std::vector<size_t> order = {4, 0, 3, 1, 2};
+  link(f.fake, order);
+  // Nodes 100..199 link into a ring of their own, every link checking out both ways: probes
+  // take them as split points, and no list head reaches them.
+  for (size_t i = 100; i < 200; ++i) {
+    const size_t next = i + 1 == 200 ? 100 : i + 1;
+    f.fake.put64(node(i) + 0, node(next));
+    f.fake.put64(node(next) + 8, node(i));
+  }
+  GcWalk w = f.walk();
+  CHECK(objects(w) == expected(order));
+  CHECK(f.segmented.segments > 1 + 5);  // split points from the ring were used
+}
+
+TEST_CASE("a walk that reaches the object limit exactly is the ordinary walk's", "[gc_lists]") {
+  // The ordinary walk says it truncated once it holds max_objects objects (even with none
+  // left); the segmented walk must not claim a complete walk there.
+  for (size_t n : {9u, 10u, 11u}) {
+    Fixture f;
+    std::vector<size_t> order;
+    for (size_t i = 0; i < n; ++i) order.push_back(i);
+    link(f.fake, order);
+    Memory mem(f.fake.regions());
+    GcList list;
+    list.head = kHead;
+    GcWalkLimits ordinary;
+    ordinary.max_objects = 10;
+    ordinary.min_core_bytes_for_segments = UINT64_MAX;
+    GcWalkLimits forced = ordinary;
+    forced.min_core_bytes_for_segments = 0;
+    const GcWalk a = walk_gc_lists(mem, packed_codec(), {list}, ordinary);
+    const GcWalk b = walk_gc_lists(mem, packed_codec(), {list}, forced);
+    INFO(n << " objects, limit 10");
+    CHECK(objects(a) == objects(b));
+    CHECK(a.truncated == b.truncated);
+    CHECK(a.notes == b.notes);
+    CHECK((b.segments != 0) == (n < 10));
+  }
 }
