@@ -5,12 +5,12 @@
 
 #include <algorithm>
 #include <chrono>
-#include <thread>
 #include <vector>
 
 #include "checks.hpp"
 #include "describe.hpp"
 #include "graph_build.hpp"
+#include "on_threads.hpp"
 #include "pycore/heap/gc_lists.hpp"
 #include "pycore/heap/memory.hpp"
 #include "pycore/heap/pymalloc.hpp"
@@ -80,11 +80,8 @@ void populate(const target::AddressSpace& space, unsigned threads) {
     }
   };
   threads = std::max(1u, std::min<unsigned>(threads, static_cast<unsigned>(total >> 26) + 1));
-  std::vector<std::thread> workers;
-  for (unsigned t = 1; t < threads; ++t)
-    workers.emplace_back(populate_share, total * t / threads, total * (t + 1) / threads);
-  populate_share(0, total / threads);
-  for (auto& w : workers) w.join();
+  on_threads(threads,
+             [&](unsigned t) { populate_share(total * t / threads, total * (t + 1) / threads); });
 }
 
 }  // namespace

@@ -6,8 +6,8 @@
 #include <cstring>
 #include <memory>
 #include <new>
-#include <thread>
 
+#include "on_threads.hpp"
 #include "pycore/heap/big_vector.hpp"
 
 namespace pycore::heap {
@@ -336,11 +336,7 @@ bool walk_gc_segments(const Memory& memory, const GcHeadCodec& codec,
   }
   Shared shared{memory, codec, starts, segments, stores, core_bytes / 32 + 1};
   {
-    std::vector<std::thread> workers;
-    for (unsigned t = 1; t < threads; ++t)
-      workers.emplace_back([&shared, &limits, t] { follow(shared, limits, t); });
-    follow(shared, limits, 0);
-    for (auto& w : workers) w.join();
+    on_threads(threads, [&](unsigned t) { follow(shared, limits, t); });
   }
   if (shared.failed.load()) return false;
 

@@ -10,6 +10,7 @@
 #include <unordered_set>
 
 #include "headers.hpp"
+#include "on_threads.hpp"
 
 namespace pycore::heap {
 
@@ -112,15 +113,6 @@ void visit_chunk(const BuildInputs& in, ObjectGraph& g, Chunk& c, const BuildOpt
   }
   sink.flush();
   if (!c.stopped) c.done.store(c.hi - c.lo, std::memory_order_relaxed);
-}
-
-// Runs fn(0) .. fn(threads - 1), fn(0) on the calling thread.
-template <class Fn>
-void on_threads(unsigned threads, const Fn& fn) {
-  std::vector<std::thread> workers;
-  for (unsigned t = 1; t < threads; ++t) workers.emplace_back([&fn, t] { fn(t); });
-  fn(0);
-  for (auto& w : workers) w.join();
 }
 
 // The walk's objects in ascending address order, each with its generation in the low three
@@ -297,11 +289,8 @@ BuildResult build_graph(const BuildInputs& in, GcWalk& walk, const BuildOptions&
     progress("referents", done, n);
   };
   {
-    std::vector<std::thread> workers;
-    for (unsigned t = 1; t < threads; ++t)
-      workers.emplace_back([&, t] { visit_chunk(in, g, chunks[t], options, false, poll_main); });
-    visit_chunk(in, g, chunks[0], options, true, poll_main);
-    for (auto& w : workers) w.join();
+    on_threads(threads,
+               [&](unsigned t) { visit_chunk(in, g, chunks[t], options, t == 0, poll_main); });
   }
 
   lap(out.seconds.referents);

@@ -4,8 +4,9 @@
 #include <array>
 #include <atomic>
 #include <mutex>
-#include <thread>
 #include <unordered_map>
+
+#include "on_threads.hpp"
 
 namespace pycore::heap {
 
@@ -129,11 +130,10 @@ size_t read_headers(const BuildInputs& in, ObjectGraph& g, BuildResult& out,
   };
   std::mutex lock;
   {
-    std::vector<std::thread> workers;
-    for (unsigned t = 1; t < threads; ++t)
-      workers.emplace_back([&, t] { read_range(in, g, ranges[t], in.types, lock, stop, {}); });
-    read_range(in, g, ranges[0], in.types, lock, stop, poll_main);
-    for (auto& w : workers) w.join();
+    on_threads(threads, [&](unsigned t) {
+      read_range(in, g, ranges[t], in.types, lock, stop,
+                 t == 0 ? std::function<void()>(poll_main) : std::function<void()>());
+    });
   }
   // The examined prefix: up to the first range that did not finish.
   size_t examined = 0;
