@@ -26,10 +26,14 @@ struct Problem {
 // Resolves each pointer to an object number through the address index, or checks what it
 // points at when it is no tracked object.
 //
-// Each pointer costs up to three cache misses that do not depend on each other's results
-// across pointers: the index's bit word, the target's header, its untracked counter. So
-// edge() only prefetches and queues; the queue is resolved kBatch pointers later, when the
-// lines have arrived, in the same order. Callers flush() before they read what it wrote.
+// Each pointer costs cache misses that do not depend on each other's results across
+// pointers, so it goes through two queues, each resolved kBatch pointers after its lines
+// were prefetched, in order: edge() fetches the index's bit word; resolving that either
+// keeps an edge to a tracked object or, for any other pointer, fetches the target's header
+// for the check. Most pointers lead to tracked objects, whose headers are not read here:
+// fetching every target's header up front (as this did before) spent on them memory
+// traffic the other pointers' misses needed. Callers flush() before they read what it
+// wrote.
 class GraphSink {
  public:
   // Kept edges are appended to `targets` in order; counts[parent] counts them per object
@@ -58,10 +62,8 @@ class GraphSink {
   void edge(uint64_t target, const Slot& slot, bool conservative) {
     const uint64_t bit = index_.bit_of(target);
     index_.prefetch_bit(bit);
-    if (!conservative)
-      if (const std::byte* p = memory_.at(target, 16)) __builtin_prefetch(p);
     pending_[size_++] = Pending{target, bit, current_, conservative, slot};
-    if (size_ == kBatch) flush();
+    if (size_ == kBatch) flush_pending();
   }
 
   void storage_problem(uint64_t at, const char* what) {
@@ -71,8 +73,8 @@ class GraphSink {
 
   // Resolves every queued pointer.
   void flush() {
-    for (size_t k = 0; k < size_; ++k) resolve(pending_[k]);
-    size_ = 0;
+    flush_pending();
+    flush_untracked();
   }
 
  private:
@@ -85,6 +87,15 @@ class GraphSink {
   };
   static constexpr size_t kBatch = 16;
 
+  void flush_pending() {
+    for (size_t k = 0; k < size_; ++k) resolve(pending_[k]);
+    size_ = 0;
+  }
+  void flush_untracked() {
+    for (size_t k = 0; k < untracked_size_; ++k) check(untracked_pending_[k]);
+    untracked_size_ = 0;
+  }
+
   void resolve(const Pending& e) {
     uint32_t i = index_.find_bit(e.bit);
     if (i != kNoObject) {
@@ -94,6 +105,12 @@ class GraphSink {
       return;
     }
     if (e.conservative) return;
+    if (const std::byte* p = memory_.at(e.target, 16)) __builtin_prefetch(p);
+    untracked_pending_[untracked_size_++] = e;
+    if (untracked_size_ == kBatch) flush_untracked();
+  }
+
+  void check(const Pending& e) {
     Verdict v = checker_.check(e.target);
     switch (v) {
       case Verdict::kOk:
@@ -126,6 +143,8 @@ class GraphSink {
   uint32_t current_ = kNoObject;
   std::array<Pending, kBatch> pending_;
   size_t size_ = 0;
+  std::array<Pending, kBatch> untracked_pending_;
+  size_t untracked_size_ = 0;
 };
 
 // Collects the slots through which one object holds `target`.
