@@ -24,6 +24,19 @@ class AddressIndex : public KnownObjects {
   // sorted[i]. Addresses must be 8-aligned (objects are); other ones are never found.
   void build(const uint64_t* sorted, size_t n);
 
+  // The same for addresses in any order, some perhaps more than once, numbered without
+  // sorting them: each sets its bit (on `threads` threads, each owning a range of the
+  // bitmap), and the numbers are the ranks. Misaligned addresses are left out.
+  struct Unsorted {
+    size_t repeats = 0;     // addresses met again after their first time
+    size_t misaligned = 0;  // addresses left out
+  };
+  Unsorted build_unsorted(const uint64_t* addresses, size_t n, unsigned threads);
+  // The indexed addresses in ascending order (object i's at out[i]); out may be the array
+  // build_unsorted() read.
+  void write_addresses(uint64_t* out, unsigned threads) const;
+  size_t size() const { return count_; }
+
   uint32_t find(uint64_t address) const { return find_bit(bit_of(address)); }
 
   // find() in two steps, for callers that prefetch between them: the bit of an address
@@ -61,6 +74,12 @@ class AddressIndex : public KnownObjects {
     uint64_t first_bit = 0;
   };
   static constexpr uint64_t kMaxGap = uint64_t{1} << 20;
+  // build_unsorted() finds the spans from the granules that hold objects: a granule's bits
+  // are 1/64 of its bytes (1 KiB), which bounds the bitmap of a sparse heap per object.
+  static constexpr int kGranuleShift = 16;
+
+  void set_bounds_and_allocate(uint64_t total_bits);
+  void build_ranks(unsigned threads);
 
   const Span* span_of(uint64_t address) const {
     // First span whose end is beyond the address, without branches: the spans a heap's
@@ -90,6 +109,7 @@ class AddressIndex : public KnownObjects {
   BigVector<uint64_t> bits_;
   BigVector<uint32_t> rank_;  // set bits before each word
   uint64_t lo_ = 0, hi_ = 0;
+  size_t count_ = 0;  // objects indexed
 };
 
 }  // namespace pycore::heap

@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <bit>
+#include <array>
 #include <chrono>
 #include <cstring>
 #include <thread>
@@ -115,67 +115,42 @@ void visit_chunk(const BuildInputs& in, ObjectGraph& g, Chunk& c, const BuildOpt
   if (!c.stopped) c.done.store(c.hi - c.lo, std::memory_order_relaxed);
 }
 
-// The walk's objects in ascending address order, each with its generation in the low three
-// bits (objects are 8-aligned; misaligned nodes are dropped and counted). An LSD radix sort
-// (16-bit digits over the address bits that vary) of the keys themselves: each pass reads
-// sequentially, where sorting object numbers would gather addresses at random. Each pass
-// is split between `threads` threads by key range; every thread's keys of one digit go
-// after the keys of that digit of the threads before it, so the sort stays stable and an
-// object found on two lists keeps the generation of the list walked first.
-// The result has room for `capacity` elements.
-BigVector<uint64_t> sorted_keys(GcWalk& walk, size_t capacity, const BuildOptions& options,
-                                size_t& misaligned) {
-  BigVector<uint64_t> keys = std::move(walk.objects);
-  size_t n = 0;
-  for (size_t k = 0; k < keys.size(); ++k) {
-    if ((keys[k] & 7) != 0) {  // a broken list, already reported by the walk
-      ++misaligned;
-      continue;
-    }
-    keys[n++] = keys[k] | (walk.generation[k] & 7);
+// Numbers the walk's objects in address order through the address index (no sort; see
+// AddressIndex::build_unsorted) and gives each the generation of the first list it was
+// found on. walk.objects becomes the address array, with room for `capacity` objects.
+AddressIndex::Unsorted number_objects(GcWalk& walk, ObjectGraph& g, size_t capacity,
+                                      const BuildOptions& options) {
+  const size_t walked = walk.objects.size();
+  const unsigned threads = threads_for(walked, options);
+  const AddressIndex::Unsorted built = g.index.build_unsorted(walk.objects.data(), walked, threads);
+  const size_t n = g.index.size();
+  // Nearly all objects are usually on one list (the oldest generation, or the youngest
+  // while collection is disabled): they get its generation at once, and only the others
+  // are looked up.
+  std::array<size_t, 256> per_generation{};
+  for (uint8_t generation : walk.generation) ++per_generation[generation];
+  const auto usual = static_cast<uint8_t>(
+      std::max_element(per_generation.begin(), per_generation.end()) - per_generation.begin());
+  g.generation.reserve(capacity);
+  g.generation.assign(n, usual);
+  if (built.repeats == 0) {
+    for (size_t k = 0; k < walked; ++k)
+      if (walk.generation[k] != usual)
+        if (const uint32_t i = g.index.find(walk.objects[k]); i != kNoObject)
+          g.generation[i] = walk.generation[k];
+  } else {
+    // Backwards, so that an object on two lists ends with the generation of the list
+    // walked first.
+    for (size_t k = walked; k-- > 0;)
+      if (const uint32_t i = g.index.find(walk.objects[k]); i != kNoObject)
+        g.generation[i] = walk.generation[k];
   }
-  keys.resize(n);
   BigVector<uint8_t>().swap(walk.generation);
-  if (n == 0) return keys;
-  uint64_t lo = UINT64_MAX, hi = 0;
-  for (uint64_t key : keys) {
-    lo = std::min(lo, key);
-    hi = std::max(hi, key);
-  }
-  lo &= ~uint64_t{7};
-  const int bits = 64 - std::countl_zero((hi - lo) >> 3);
-  constexpr int kDigit = 16;
-  constexpr size_t kDigits = size_t{1} << kDigit;
-  const unsigned threads = threads_for(n, options);
-  BigVector<uint64_t> scratch;
-  if (bits > 0) {
-    scratch.reserve(capacity);
-    scratch.resize(n);
-  }
-  std::vector<std::vector<uint32_t>> count(threads, std::vector<uint32_t>(kDigits));
-  auto first = [&](unsigned t) { return n * t / threads; };
-  for (int shift = 0; shift < bits; shift += kDigit) {
-    auto digit = [&](uint64_t key) { return (((key - lo) >> 3) >> shift) & (kDigits - 1); };
-    on_threads(threads, [&](unsigned t) {
-      std::vector<uint32_t>& mine = count[t];
-      std::fill(mine.begin(), mine.end(), 0);
-      for (size_t k = first(t); k < first(t + 1); ++k) ++mine[digit(keys[k])];
-    });
-    uint32_t sum = 0;
-    for (size_t d = 0; d < kDigits; ++d)
-      for (unsigned t = 0; t < threads; ++t) {
-        const uint32_t here = count[t][d];
-        count[t][d] = sum;
-        sum += here;
-      }
-    on_threads(threads, [&](unsigned t) {
-      std::vector<uint32_t>& next = count[t];
-      for (size_t k = first(t); k < first(t + 1); ++k) scratch[next[digit(keys[k])]++] = keys[k];
-    });
-    keys.swap(scratch);
-  }
-  if (keys.capacity() < capacity) keys.reserve(capacity);
-  return keys;
+  g.address = std::move(walk.objects);
+  g.index.write_addresses(g.address.data(), threads);
+  g.address.resize(n);
+  if (g.address.capacity() < capacity) g.address.reserve(capacity);
+  return built;
 }
 
 }  // namespace
@@ -218,27 +193,15 @@ BuildResult build_graph(const BuildInputs& in, GcWalk& walk, const BuildOptions&
 
   // ---- numbering (address order) and the address index
   {
-    size_t repeats = 0, misaligned = 0;
-    const size_t walked = walk.objects.size();
-    // Sorted in place into the graph's address array, which keeps room for the auxiliary
-    // sources appended later.
-    g.address = sorted_keys(walk, with_aux(walked), options, misaligned);
-    g.generation.reserve(with_aux(g.address.size()));
-    size_t kept = 0;
-    for (size_t k = 0; k < g.address.size(); ++k) {
-      const uint64_t a = g.address[k] & ~uint64_t{7};
-      if (kept != 0 && g.address[kept - 1] == a) {  // on two lists
-        ++repeats;
-        continue;
-      }
-      g.generation.push_back(static_cast<uint8_t>(g.address[k] & 7));
-      g.address[kept++] = a;
-    }
-    g.address.resize(kept);
-    if (repeats != 0)
-      out.notes.push_back(fmt::format("{} objects were found on more than one GC list", repeats));
-    if (misaligned != 0)
-      out.notes.push_back(fmt::format("{} misaligned GC list nodes were ignored", misaligned));
+    // The address array keeps room for the auxiliary sources appended later.
+    const AddressIndex::Unsorted numbered =
+        number_objects(walk, g, with_aux(walk.objects.size()), options);
+    if (numbered.repeats != 0)
+      out.notes.push_back(
+          fmt::format("{} objects were found on more than one GC list", numbered.repeats));
+    if (numbered.misaligned != 0)
+      out.notes.push_back(
+          fmt::format("{} misaligned GC list nodes were ignored", numbered.misaligned));
   }
   g.gc_count = static_cast<uint32_t>(g.address.size());
   size_t n = g.gc_count;
@@ -246,7 +209,6 @@ BuildResult build_graph(const BuildInputs& in, GcWalk& walk, const BuildOptions&
   g.reserve_refcounts(with_aux(n));
   g.type.reserve(with_aux(n));
   g.flags.assign(n, 0);
-  g.index.build(g.address.data(), n);
   lap(out.seconds.index);
 
   // ---- headers, types, sizes (a sweep through the core in address order, per thread)

@@ -1,5 +1,6 @@
 // The pieces of the object graph that need no interpreter: the address index and the
 // refcount rules.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <random>
 
@@ -46,6 +47,43 @@ TEST_CASE("the address index agrees with a set on random addresses", "[graph]") 
                         : kNoObject;
     REQUIRE(index.find(probe) == want);
   }
+}
+
+TEST_CASE("the address index numbers unsorted addresses as the sorted build does", "[graph]") {
+  std::mt19937_64 rng(7);
+  // Dense clusters, a sparse stretch, repeats and misaligned values, shuffled.
+  std::vector<uint64_t> input;
+  for (uint64_t base : {0x10000ull, 0x7f0000000000ull, 0x7f0000130000ull})
+    for (uint64_t i = 0; i < 3000; ++i) input.push_back(base + i * 32 + (i % 5) * 8);
+  for (int i = 0; i < 500; ++i) input.push_back(0x7f1000000000ull + (rng() % (1u << 30)) * 16);
+  const size_t distinct_input = input.size();
+  for (int i = 0; i < 40; ++i) input.push_back(input[rng() % distinct_input]);  // repeats
+  for (int i = 0; i < 7; ++i) input.push_back(0x7f0000000003ull + 16 * i);      // misaligned
+  std::shuffle(input.begin(), input.end(), rng);
+  std::vector<uint64_t> sorted;
+  for (uint64_t a : input)
+    if ((a & 7) == 0) sorted.push_back(a);
+  std::sort(sorted.begin(), sorted.end());
+  const size_t aligned = sorted.size();
+  sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+  for (unsigned threads : {1u, 2u, 3u}) {
+    AddressIndex index;
+    const AddressIndex::Unsorted built = index.build_unsorted(input.data(), input.size(), threads);
+    CHECK(built.misaligned == 7);
+    CHECK(built.repeats == aligned - sorted.size());
+    REQUIRE(index.size() == sorted.size());
+    for (size_t i = 0; i < sorted.size(); ++i) REQUIRE(index.find(sorted[i]) == i);
+    CHECK(index.find(sorted[3] + 8) == kNoObject);
+    CHECK(index.find(0x7f0000000003ull) == kNoObject);
+    std::vector<uint64_t> written = input;  // written over the input, as the graph does
+    index.write_addresses(written.data(), threads);
+    written.resize(index.size());
+    CHECK(written == sorted);
+  }
+  AddressIndex empty;
+  CHECK(empty.build_unsorted(nullptr, 0, 2).repeats == 0);
+  CHECK(empty.size() == 0);
+  CHECK(empty.find(0x10000) == kNoObject);
 }
 
 TEST_CASE("an empty address index finds nothing", "[graph]") {
