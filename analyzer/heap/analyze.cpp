@@ -188,9 +188,10 @@ HeapResult analyze_heap(const target::AddressSpace& space, const layout::Layout&
 
   result.stats.objects = graph.gc_count;
   result.stats.aux_objects = graph.size_objects() - graph.gc_count;
-  result.stats.edges = graph.edge_target.size();
-  for (uint32_t e : graph.edge_target)
-    if (e & kConservativeEdge) ++result.stats.conservative_edges;
+  result.stats.edges = graph.edge_count();
+  for (std::span<const uint32_t> run : graph.edge_spans())
+    for (uint32_t e : run)
+      if (e & kConservativeEdge) ++result.stats.conservative_edges;
   result.stats.types = types.size();
   result.stats.walk_segments = walk.segments;
   result.stats.graph_bytes = graph.memory_bytes();

@@ -29,15 +29,12 @@ std::unordered_map<uint32_t, std::vector<uint32_t>> referrers_of(
   std::vector<uint8_t> marked(g.gc_count, 0);
   for (uint32_t w : wanted)
     if (w < g.gc_count) marked[w] = 1;
-  const uint32_t objects = static_cast<uint32_t>(g.edge_begin.size()) - 1;
-  for (uint32_t src = 0; src < objects; ++src) {
-    for (uint32_t e = g.edge_begin[src]; e < g.edge_begin[src + 1]; ++e) {
-      uint32_t t = g.edge_target[e] & ~kConservativeEdge;
-      if (t >= g.gc_count || !marked[t]) continue;
-      auto& v = out[t];
-      if ((v.empty() || v.back() != src) && v.size() < max_each) v.push_back(src);
-    }
-  }
+  g.for_each_edge([&](uint32_t src, uint32_t e) {
+    const uint32_t t = e & ~kConservativeEdge;
+    if (t >= g.gc_count || !marked[t]) return;
+    auto& v = out[t];
+    if ((v.empty() || v.back() != src) && v.size() < max_each) v.push_back(src);
+  });
   return out;
 }
 

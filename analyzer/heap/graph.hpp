@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <span>
 #include <utility>
 #include <vector>
 
@@ -39,8 +40,52 @@ struct ObjectGraph {
   BigVector<uint8_t> flags;
   uint32_t gc_count = 0;
 
-  BigVector<uint32_t> edge_begin;   // size() + 1 entries
-  BigVector<uint32_t> edge_target;  // object number | kConservativeEdge
+  // Edges (object number | kConservativeEdge) in CSR form: object i's edges are numbers
+  // edge_begin[i] .. edge_begin[i + 1] - 1. They stay in the stores the referent pass
+  // wrote them to (one per thread, one for the auxiliary sources), in runs of consecutive
+  // objects, so that no pass copies them into one array.
+  struct EdgeRun {
+    uint32_t first_object = 0;  // the run holds objects [first_object, the next run's)
+    uint32_t first_edge = 0;    // edge_begin[first_object]
+    uint32_t store = 0;         // index in edge_stores
+    size_t offset = 0;          // of the run's first edge in its store
+  };
+  BigVector<uint32_t> edge_begin;  // size() + 1 entries
+  std::vector<BigVector<uint32_t>> edge_stores;
+  std::vector<EdgeRun> edge_runs;  // ascending first_object; every object with edges is in one
+
+  size_t edge_count() const { return edge_begin.empty() ? 0 : edge_begin.back(); }
+  std::span<const uint32_t> edges_of(uint32_t object) const {
+    const uint32_t count = edge_begin[object + 1] - edge_begin[object];
+    if (count == 0) return {};
+    auto it = std::upper_bound(edge_runs.begin(), edge_runs.end(), object,
+                               [](uint32_t o, const EdgeRun& r) { return o < r.first_object; });
+    const EdgeRun& r = *(it - 1);
+    return {edge_stores[r.store].data() + r.offset + (edge_begin[object] - r.first_edge), count};
+  }
+  // f(source, edge) for every edge, in source order.
+  template <class F>
+  void for_each_edge(F&& f) const {
+    for (size_t k = 0; k < edge_runs.size(); ++k) {
+      const EdgeRun& r = edge_runs[k];
+      const uint32_t end = k + 1 < edge_runs.size() ? edge_runs[k + 1].first_object
+                                                    : static_cast<uint32_t>(edge_begin.size() - 1);
+      const uint32_t* edges = edge_stores[r.store].data() + r.offset;
+      for (uint32_t i = r.first_object; i < end; ++i)
+        for (uint32_t e = edge_begin[i]; e < edge_begin[i + 1]; ++e) f(i, edges[e - r.first_edge]);
+    }
+  }
+  // Every run's edges as one span each, in source order.
+  std::vector<std::span<const uint32_t>> edge_spans() const {
+    std::vector<std::span<const uint32_t>> out;
+    for (size_t k = 0; k < edge_runs.size(); ++k) {
+      const EdgeRun& r = edge_runs[k];
+      const uint32_t end_edge =
+          k + 1 < edge_runs.size() ? edge_runs[k + 1].first_edge : edge_begin.back();
+      out.emplace_back(edge_stores[r.store].data() + r.offset, end_edge - r.first_edge);
+    }
+    return out;
+  }
 
   BigVector<uint32_t> in_exact;  // exact edges pointing at each tracked object
 

@@ -25,13 +25,19 @@ size_t with_aux(size_t tracked) {
   return tracked + std::max<size_t>(tracked / 8, 1u << 16);
 }
 
-// One worker's share of the referent pass: a contiguous range of object numbers.
-struct Chunk {
-  uint32_t lo = 0, hi = 0;
+// The referent pass hands out pieces of consecutive objects to whichever thread is free,
+// so that a thread slowed down (by the host, or by costlier objects) does not hold up the
+// other. A thread's edges, problems and auxiliary sources go to its own Worker, piece after
+// piece; each Piece remembers where in them its own begin and end.
+struct Worker {
   BigVector<uint32_t> targets;
   std::vector<Problem> problems;
   std::vector<uint64_t> aux;  // code objects and static types met as referents
-  UntrackedCounts* untracked = nullptr;
+};
+struct Piece {
+  uint32_t lo = 0, hi = 0;
+  uint32_t worker = 0;
+  size_t targets = 0, problems = 0, problems_end = 0, aux = 0, aux_end = 0;  // offsets
   std::atomic<size_t> done{0};
   bool stopped = false;
 };
@@ -80,39 +86,54 @@ void prefetch_storage(const Memory& m, const Offsets& o, const HeapType& t, uint
   prefetch(storage, 2);
 }
 
-void visit_chunk(const BuildInputs& in, ObjectGraph& g, Chunk& c, const BuildOptions& options,
-                 bool is_main, const std::function<void()>& poll_main) {
+// One thread's part of the referent pass: the pieces it takes from `next` until none is
+// left or time is up.
+void visit_pieces(const BuildInputs& in, ObjectGraph& g, std::vector<Piece>& pieces,
+                  std::atomic<size_t>& next, std::atomic<bool>& stop, Worker& w, uint32_t worker,
+                  UntrackedCounts& untracked_counts, const BuildOptions& options, bool is_main,
+                  const std::function<void()>& poll_main) {
   Memory memory = in.memory;  // own region cache
   ExternalChecker checker(memory, in.offsets, in.types, in.pymalloc, in.rules);
   VisitContext ctx{memory, in.offsets, in.types, &g.index, options.max_items};
-  // Untouched capacity costs address space only; chunk 0's buffer takes every chunk's edges.
-  c.targets.reserve(c.lo == 0 ? size_t{8} * g.gc_count : size_t{4} * (c.hi - c.lo));
-  // Edges per object go to edge_begin[i] (turned into offsets when the chunks are merged).
-  GraphSink sink(g.index, checker, memory, c.targets, c.problems, c.aux, &g.edge_begin, &g.flags);
-  UntrackedBatch untracked(*c.untracked);
+  // Untouched capacity costs address space only.
+  w.targets.reserve(size_t{8} * g.gc_count);
+  // Edges per object go to edge_begin[i] (turned into offsets when the pieces are joined).
+  GraphSink sink(g.index, checker, memory, w.targets, w.problems, w.aux, &g.edge_begin, &g.flags);
+  UntrackedBatch untracked(untracked_counts);
   sink.keep_untracked(&untracked);
-  for (uint32_t i = c.lo; i < c.hi; ++i) {
-    if ((i - c.lo) % kPollEvery == 0) {
-      c.done.store(i - c.lo, std::memory_order_relaxed);
-      if (is_main) poll_main();
-      if (options.should_stop && options.should_stop()) {
-        c.stopped = true;
-        break;
+  for (size_t k = next++; k < pieces.size() && !stop.load(std::memory_order_relaxed); k = next++) {
+    Piece& c = pieces[k];
+    c.worker = worker;
+    c.targets = w.targets.size();
+    c.problems = w.problems.size();
+    c.aux = w.aux.size();
+    for (uint32_t i = c.lo; i < c.hi; ++i) {
+      if ((i - c.lo) % kPollEvery == 0) {
+        c.done.store(i - c.lo, std::memory_order_relaxed);
+        if (is_main) poll_main();
+        if (options.should_stop && options.should_stop()) {
+          c.stopped = true;
+          stop.store(true, std::memory_order_relaxed);
+          break;
+        }
       }
+      if (i + kPrefetchObject < c.hi)
+        if (const std::byte* p = memory.at(g.address[i + kPrefetchObject], 8))
+          __builtin_prefetch(p);
+      if (i + kPrefetchStorage < c.hi)
+        prefetch_storage(memory, in.offsets, in.types[g.type[i + kPrefetchStorage]],
+                         g.address[i + kPrefetchStorage]);
+      if (g.flags[i] & kHeaderUnreadable) continue;
+      const HeapType& t = in.types[g.type[i]];
+      if (!t.valid) continue;
+      sink.begin(i);
+      visit_referents(ctx, g.address[i], t, sink);
     }
-    if (i + kPrefetchObject < c.hi)
-      if (const std::byte* p = memory.at(g.address[i + kPrefetchObject], 8)) __builtin_prefetch(p);
-    if (i + kPrefetchStorage < c.hi)
-      prefetch_storage(memory, in.offsets, in.types[g.type[i + kPrefetchStorage]],
-                       g.address[i + kPrefetchStorage]);
-    if (g.flags[i] & kHeaderUnreadable) continue;
-    const HeapType& t = in.types[g.type[i]];
-    if (!t.valid) continue;
-    sink.begin(i);
-    visit_referents(ctx, g.address[i], t, sink);
+    sink.flush();  // the piece's edges and problems are all in before its end is taken
+    c.problems_end = w.problems.size();
+    c.aux_end = w.aux.size();
+    if (!c.stopped) c.done.store(c.hi - c.lo, std::memory_order_relaxed);
   }
-  sink.flush();
-  if (!c.stopped) c.done.store(c.hi - c.lo, std::memory_order_relaxed);
 }
 
 // Numbers the walk's objects in address order through the address index (no sort; see
@@ -234,65 +255,63 @@ BuildResult build_graph(const BuildInputs& in, GcWalk& walk, const BuildOptions&
   lap(out.seconds.headers);
   in.types.freeze();
 
-  // ---- referents, in contiguous chunks
+  // ---- referents, in pieces of consecutive objects taken by whichever thread is free
   const unsigned threads = threads_for(n, options);
   g.edge_begin.reserve(with_aux(n) + 1);
   g.edge_begin.assign(n + 1, 0);
   UntrackedCounts untracked_counts(in.memory.regions());
-  std::vector<Chunk> chunks(threads);
-  for (unsigned t = 0; t < threads; ++t) {
-    chunks[t].untracked = &untracked_counts;
-    chunks[t].lo = static_cast<uint32_t>(n * t / threads);
-    chunks[t].hi = static_cast<uint32_t>(n * (t + 1) / threads);
+  // About 16 pieces per thread: few enough that each is long (the prefetch distances are
+  // short against it), enough that the threads finish close together.
+  const size_t piece_size = std::clamp<size_t>(n / (size_t{16} * threads), 1, size_t{1} << 17);
+  std::vector<Piece> pieces((n + piece_size - 1) / piece_size);
+  for (size_t k = 0; k < pieces.size(); ++k) {
+    pieces[k].lo = static_cast<uint32_t>(k * piece_size);
+    pieces[k].hi = static_cast<uint32_t>(std::min(n, (k + 1) * piece_size));
   }
+  std::vector<Worker> workers(threads);
+  std::atomic<size_t> next{0};
+  std::atomic<bool> stop{false};
   auto poll_main = [&] {
     size_t done = 0;
-    for (const Chunk& c : chunks) done += c.done.load(std::memory_order_relaxed);
+    for (const Piece& c : pieces) done += c.done.load(std::memory_order_relaxed);
     progress("referents", done, n);
   };
-  {
-    on_threads(threads,
-               [&](unsigned t) { visit_chunk(in, g, chunks[t], options, t == 0, poll_main); });
-  }
+  on_threads(threads, [&](unsigned t) {
+    visit_pieces(in, g, pieces, next, stop, workers[t], t, untracked_counts, options, t == 0,
+                 poll_main);
+  });
 
   lap(out.seconds.referents);
-  // ---- merge the chunks into CSR arrays. Chunk 0 reserved room for every edge, so the
-  // others append to it in place instead of all being copied once more.
-  size_t total_edges = 0;
-  for (const Chunk& c : chunks) total_edges += c.targets.size();
+  // ---- the CSR offsets: each piece is a run of edges in its worker's store, where they
+  // stay (nothing is copied).
+  uint64_t total_edges = 0;
+  for (const Worker& w : workers) total_edges += w.targets.size();
   if (total_edges >= (uint64_t{1} << 31)) out.notes.push_back("more than 2^31 edges: truncated");
-  g.edge_target = std::move(chunks[0].targets);
-  g.edge_target.reserve(total_edges);
   std::vector<uint64_t> aux_candidates;
   uint32_t at = 0;
   size_t visited = 0;
   bool stopped = false;
-  for (size_t k = 0; k < chunks.size(); ++k) {
-    Chunk& c = chunks[k];
+  for (const Piece& c : pieces) {
+    const uint32_t first_edge = at;
     for (uint32_t i = c.lo; i < c.hi; ++i) {
       const uint32_t count = g.edge_begin[i];
       g.edge_begin[i] = at;
       at += count;
     }
-    if (k > 0) {
-      // Piece by piece, each piece's pages released once copied: the chunk's edges are
-      // never held twice.
-      constexpr size_t kPiece = size_t{1} << 18;
-      for (size_t from = 0; from < c.targets.size(); from += kPiece) {
-        const size_t to = std::min(c.targets.size(), from + kPiece);
-        g.edge_target.insert(g.edge_target.end(), c.targets.begin() + static_cast<ptrdiff_t>(from),
-                             c.targets.begin() + static_cast<ptrdiff_t>(to));
-        release_prefix(c.targets, to);
-      }
-    }
-    out.problems.insert(out.problems.end(), c.problems.begin(), c.problems.end());
-    aux_candidates.insert(aux_candidates.end(), c.aux.begin(), c.aux.end());
+    if (at != first_edge)
+      g.edge_runs.push_back(ObjectGraph::EdgeRun{c.lo, first_edge, c.worker, c.targets});
+    const Worker& w = workers[c.worker];
+    out.problems.insert(out.problems.end(), w.problems.begin() + static_cast<ptrdiff_t>(c.problems),
+                        w.problems.begin() + static_cast<ptrdiff_t>(c.problems_end));
+    aux_candidates.insert(aux_candidates.end(), w.aux.begin() + static_cast<ptrdiff_t>(c.aux),
+                          w.aux.begin() + static_cast<ptrdiff_t>(c.aux_end));
     stopped |= c.stopped;
     visited += c.done.load();
-    BigVector<uint32_t>().swap(c.targets);
   }
-  g.edge_begin[n] = static_cast<uint32_t>(g.edge_target.size());
-  if (stopped) {
+  g.edge_begin[n] = at;
+  for (Worker& w : workers) g.edge_stores.push_back(std::move(w.targets));
+  workers.clear();
+  if (stopped || visited < n) {
     out.complete = false;
     out.notes.push_back(fmt::format(
         "time limit reached while computing referents: {} of {} objects' referents computed",
@@ -330,7 +349,13 @@ BuildResult build_graph(const BuildInputs& in, GcWalk& walk, const BuildOptions&
     ExternalChecker checker(in.memory, in.offsets, in.types, in.pymalloc, in.rules);
     VisitContext ctx{in.memory, in.offsets, in.types, &g.index, options.max_items};
     std::vector<uint64_t> more;
-    GraphSink sink(g.index, checker, in.memory, g.edge_target, out.problems, more);
+    // The auxiliary sources' edges: one more store and run, after the tracked objects'.
+    const uint32_t first_edge = g.edge_begin[n];
+    g.edge_runs.push_back(ObjectGraph::EdgeRun{static_cast<uint32_t>(n), first_edge,
+                                               static_cast<uint32_t>(g.edge_stores.size()), 0});
+    g.edge_stores.emplace_back();
+    BigVector<uint32_t>& aux_edges = g.edge_stores.back();
+    GraphSink sink(g.index, checker, in.memory, aux_edges, out.problems, more);
     UntrackedBatch untracked(untracked_counts);
     sink.keep_untracked(&untracked);
     size_t next = 0;
@@ -365,7 +390,7 @@ BuildResult build_graph(const BuildInputs& in, GcWalk& walk, const BuildOptions&
       sink.begin(number);
       visit_referents(ctx, p, in.types[ti], sink);
       sink.flush();
-      g.edge_begin.push_back(static_cast<uint32_t>(g.edge_target.size()));
+      g.edge_begin.push_back(first_edge + static_cast<uint32_t>(aux_edges.size()));
       aux_candidates.insert(aux_candidates.end(), more.begin(), more.end());
       more.clear();
     }
@@ -383,19 +408,19 @@ BuildResult build_graph(const BuildInputs& in, GcWalk& walk, const BuildOptions&
   // ---- in-degrees of tracked objects
   g.in_exact.assign(n, 0);
   constexpr size_t kAhead = 16;  // random increments: prefetch a few edges ahead
-  const size_t edges = g.edge_target.size();
-  for (size_t k = 0; k < edges; ++k) {
-    if (k + kAhead < edges) {
-      uint32_t ahead = g.edge_target[k + kAhead] & ~kConservativeEdge;
-      if (ahead < n) {
-        __builtin_prefetch(&g.in_exact[ahead], 1);
+  for (std::span<const uint32_t> run : g.edge_spans()) {
+    const size_t edges = run.size();
+    for (size_t k = 0; k < edges; ++k) {
+      if (k + kAhead < edges) {
+        const uint32_t ahead = run[k + kAhead] & ~kConservativeEdge;
+        if (ahead < n) __builtin_prefetch(&g.in_exact[ahead], 1);
       }
+      const uint32_t e = run[k];
+      const uint32_t t = e & ~kConservativeEdge;
+      if (t >= n) continue;
+      g.flags[t] |= kReferenced;
+      if ((e & kConservativeEdge) == 0) ++g.in_exact[t];
     }
-    uint32_t e = g.edge_target[k];
-    uint32_t t = e & ~kConservativeEdge;
-    if (t >= n) continue;
-    g.flags[t] |= kReferenced;
-    if ((e & kConservativeEdge) == 0) ++g.in_exact[t];
   }
   lap(out.seconds.in_degree);
   return out;
