@@ -3,6 +3,7 @@
 #include <sys/mman.h>
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 
 namespace pycore::heap {
@@ -117,8 +118,26 @@ void UntrackedCounts::count(std::span<const uint64_t> targets) {
 }
 
 std::vector<UntrackedCounts::Counted> UntrackedCounts::counted(
-    uint64_t min_references, const std::function<bool(uint64_t, uint64_t)>& keep) const {
+    uint64_t min_references, const std::function<bool(uint64_t, uint64_t)>& keep,
+    const std::function<void(uint64_t)>& prefetch) const {
   std::vector<Counted> out;
+  // Candidates wait in a ring until kAhead more were found, their objects prefetched.
+  constexpr size_t kAhead = 16;
+  std::array<Counted, kAhead> ring;
+  size_t first = 0, waiting = 0;
+  auto judge = [&](const Counted& c) {
+    if (keep(c.address, c.references)) out.push_back(c);
+  };
+  auto offer = [&](uint64_t address, uint64_t references) {
+    if (prefetch) prefetch(address);
+    if (waiting == kAhead) {
+      judge(ring[first]);
+      ring[first] = Counted{address, references};
+      first = (first + 1) % kAhead;
+    } else {
+      ring[(first + waiting++) % kAhead] = Counted{address, references};
+    }
+  };
   if (slots_ != nullptr) {
     // Pages of slots never written hold no counts: mincore says which were.
     constexpr uint64_t kPage = 4096;
@@ -147,13 +166,13 @@ std::vector<UntrackedCounts::Counted> UntrackedCounts::counted(
           uint64_t references = v & kCountMask;
           if (references == kCountMask)
             if (auto it = overflow_.find(address); it != overflow_.end()) references += it->second;
-          if (references >= min_references && keep(address, references))
-            out.push_back({address, references});
+          if (references >= min_references) offer(address, references);
         }
         ++slot;
       }
     }
   }
+  for (; waiting > 0; --waiting, first = (first + 1) % kAhead) judge(ring[first]);
   // The map's own objects: those that shared a slot with another or lay outside the spans
   // (a saturated slot's extra count was added above).
   std::vector<Counted> rest;

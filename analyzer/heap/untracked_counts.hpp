@@ -43,9 +43,11 @@ class UntrackedCounts {
     uint64_t references = 0;
   };
   // The addresses counted at least min_references times for which keep(address,
-  // references) holds, in ascending address order.
+  // references) holds, in ascending address order. keep() is asked a few addresses after
+  // prefetch(address) was (when given): it usually reads the object, which is elsewhere.
   std::vector<Counted> counted(uint64_t min_references,
-                               const std::function<bool(uint64_t, uint64_t)>& keep) const;
+                               const std::function<bool(uint64_t, uint64_t)>& keep,
+                               const std::function<void(uint64_t)>& prefetch = {}) const;
 
   // Counts no more; releases the slots.
   void release();
