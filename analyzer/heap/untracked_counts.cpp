@@ -55,22 +55,27 @@ void UntrackedCounts::release() {
   slot_count_ = 0;
   written_.clear();
   spans_.clear();
+  recent_.fill(Recent{});
   overflow_.clear();
 }
 
 uint64_t UntrackedCounts::slot_of(uint64_t address) {
   if (spans_.empty()) return UINT64_MAX;
-  const Span* s = &spans_[last_];
-  if (address < s->base || address >= s->end) {
-    auto it = std::upper_bound(spans_.begin(), spans_.end(), address,
-                               [](uint64_t a, const Span& sp) { return a < sp.base; });
-    if (it == spans_.begin()) return UINT64_MAX;
-    --it;
-    if (address >= it->end) return UINT64_MAX;
-    last_ = static_cast<size_t>(it - spans_.begin());
-    s = &*it;
+  const uint64_t granule = address >> 20;
+  Recent& r = recent_[granule & (recent_.size() - 1)];
+  // A granule may hold the end of one span and the start of the next: the cached span is
+  // used only when it holds the address.
+  if (r.granule == granule) {
+    const Span& s = spans_[r.span];
+    if (address >= s.base && address < s.end) return s.first_slot + (address - s.base) / kSlotBytes;
   }
-  return s->first_slot + (address - s->base) / kSlotBytes;
+  auto it = std::upper_bound(spans_.begin(), spans_.end(), address,
+                             [](uint64_t a, const Span& sp) { return a < sp.base; });
+  if (it == spans_.begin()) return UINT64_MAX;
+  --it;
+  if (address >= it->end) return UINT64_MAX;
+  r = Recent{granule, static_cast<uint32_t>(it - spans_.begin())};
+  return it->first_slot + (address - it->base) / kSlotBytes;
 }
 
 void UntrackedCounts::add(std::span<const uint64_t> targets) {

@@ -14,6 +14,7 @@
 // in a small map keyed by address, so the result is exact in every case.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <mutex>
@@ -61,7 +62,13 @@ class UntrackedCounts {
   void count(std::span<const uint64_t> targets);  // under lock_
 
   std::vector<Span> spans_;
-  size_t last_ = 0;  // span of the previous lookup (targets cluster in arenas)
+  // Spans of recent lookups by 1 MiB granule: the targets of one batch are scattered over
+  // a few arenas (ints in one, strings in another), too many for a last-span cache alone.
+  struct Recent {
+    uint64_t granule = UINT64_MAX;
+    uint32_t span = 0;
+  };
+  std::array<Recent, 64> recent_{};
   uint8_t* slots_ = nullptr;
   size_t slot_count_ = 0;
   std::vector<uint64_t> written_;                    // a bit per page of slots_: written yet?
