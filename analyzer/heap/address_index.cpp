@@ -9,9 +9,15 @@ namespace pycore::heap {
 
 namespace {
 
-// [lo, hi) of `n` items for thread t of `threads`.
+// Where thread t of `threads` starts in n items.
 size_t share(size_t n, unsigned t, unsigned threads) {
   return n * t / threads;
+}
+
+// Threads for a pass over `words` bitmap words: one per 4096 words at most, so that a small
+// index is not split.
+unsigned threads_for_words(size_t words, unsigned threads) {
+  return std::max(1u, std::min<unsigned>(threads, static_cast<unsigned>(words / 4096 + 1)));
 }
 
 }  // namespace
@@ -25,7 +31,7 @@ void AddressIndex::set_bounds_and_allocate(uint64_t total_bits) {
 void AddressIndex::build_ranks(unsigned threads) {
   const size_t words = bits_.size();
   rank_.resize(words);
-  threads = std::max(1u, std::min<unsigned>(threads, static_cast<unsigned>(words / 4096 + 1)));
+  threads = threads_for_words(words, threads);
   std::vector<uint32_t> before(threads + 1, 0);
   on_threads(threads, [&](unsigned t) {
     uint32_t count = 0;
@@ -136,7 +142,7 @@ AddressIndex::Unsorted AddressIndex::build_unsorted(const uint64_t* addresses, s
   // ---- bits. Every thread reads every address and sets the bits of its part of the
   // bitmap, so no word is written by two threads; a bit already set is a repeat.
   const size_t words = bits_.size();
-  threads = std::max(1u, std::min<unsigned>(threads, static_cast<unsigned>(words / 4096 + 1)));
+  threads = threads_for_words(words, threads);
   std::vector<size_t> repeats(threads, 0);
   on_threads(threads, [&](unsigned t) {
     const uint64_t first_word = share(words, t, threads), end_word = share(words, t + 1, threads);
@@ -179,7 +185,7 @@ AddressIndex::Unsorted AddressIndex::build_unsorted(const uint64_t* addresses, s
 
 void AddressIndex::write_addresses(uint64_t* out, unsigned threads) const {
   const size_t words = bits_.size();
-  threads = std::max(1u, std::min<unsigned>(threads, static_cast<unsigned>(words / 4096 + 1)));
+  threads = threads_for_words(words, threads);
   on_threads(threads, [&](unsigned t) {
     size_t w = share(words, t, threads);
     const size_t end = share(words, t + 1, threads);

@@ -55,14 +55,6 @@ struct ObjectGraph {
   std::vector<EdgeRun> edge_runs;  // ascending first_object; every object with edges is in one
 
   size_t edge_count() const { return edge_begin.empty() ? 0 : edge_begin.back(); }
-  std::span<const uint32_t> edges_of(uint32_t object) const {
-    const uint32_t count = edge_begin[object + 1] - edge_begin[object];
-    if (count == 0) return {};
-    auto it = std::upper_bound(edge_runs.begin(), edge_runs.end(), object,
-                               [](uint32_t o, const EdgeRun& r) { return o < r.first_object; });
-    const EdgeRun& r = *(it - 1);
-    return {edge_stores[r.store].data() + r.offset + (edge_begin[object] - r.first_edge), count};
-  }
   // f(source, edge) for every edge, in source order.
   template <class F>
   void for_each_edge(F&& f) const {

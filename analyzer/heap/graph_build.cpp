@@ -6,7 +6,6 @@
 #include <array>
 #include <chrono>
 #include <cstring>
-#include <thread>
 #include <unordered_set>
 
 #include "headers.hpp"
@@ -136,9 +135,8 @@ void visit_pieces(const BuildInputs& in, ObjectGraph& g, std::vector<Piece>& pie
   }
 }
 
-// Numbers the walk's objects in address order through the address index (no sort; see
-// AddressIndex::build_unsorted) and gives each the generation of the first list it was
-// found on. walk.objects becomes the address array, with room for `capacity` objects.
+}  // namespace
+
 AddressIndex::Unsorted number_objects(GcWalk& walk, ObjectGraph& g, size_t capacity,
                                       const BuildOptions& options) {
   const size_t walked = walk.objects.size();
@@ -173,8 +171,6 @@ AddressIndex::Unsorted number_objects(GcWalk& walk, ObjectGraph& g, size_t capac
   if (g.address.capacity() < capacity) g.address.reserve(capacity);
   return built;
 }
-
-}  // namespace
 
 unsigned threads_for(size_t n, const BuildOptions& options) {
   const size_t per_thread = std::max<size_t>(options.min_objects_per_thread, 1);

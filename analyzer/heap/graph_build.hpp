@@ -71,6 +71,12 @@ struct BuildInputs {
 // Threads for a phase over n objects.
 unsigned threads_for(size_t n, const BuildOptions& options);
 
+// Numbers the walk's objects in address order through g.index (no sort; see
+// AddressIndex::build_unsorted) and gives each the generation of the first list it was
+// found on. walk.objects becomes g.address, with room for `capacity` objects.
+AddressIndex::Unsorted number_objects(GcWalk& walk, ObjectGraph& g, size_t capacity,
+                                      const BuildOptions& options);
+
 // Takes (moves out) walk.objects and walk.generation; the rest of `walk` stays.
 BuildResult build_graph(const BuildInputs& in, GcWalk& walk, const BuildOptions& options);
 

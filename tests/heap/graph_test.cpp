@@ -5,6 +5,7 @@
 #include <random>
 
 #include "address_index.hpp"
+#include "graph_build.hpp"
 #include "object_check.hpp"
 
 using namespace pycore::heap;
@@ -84,6 +85,36 @@ TEST_CASE("the address index numbers unsorted addresses as the sorted build does
   CHECK(empty.build_unsorted(nullptr, 0, 2).repeats == 0);
   CHECK(empty.size() == 0);
   CHECK(empty.find(0x10000) == kNoObject);
+}
+
+TEST_CASE("objects are numbered with the generation of the first list they are on", "[graph]") {
+  // Lists walked in the order gen 0, gen 1, gen 2; gen 2 is the usual one. With a repeat,
+  // the object keeps the generation of the list walked first; a misaligned node is left out.
+  constexpr uint64_t A = 0x7f0000001000, B = 0x7f0000000100, C = 0x7f0000200040, D = 0x7f0000000040,
+                     E = 0x7f0000300000, F = 0x7f0000001800, M = D + 3;
+  for (bool repeat : {false, true}) {
+    INFO((repeat ? "A on two lists" : "no repeats"));
+    GcWalk walk;
+    std::vector<std::pair<uint64_t, uint8_t>> walked = {{A, 0}, {B, 0}, {C, 1}, {D, 2},
+                                                        {E, 2}, {F, 2}, {M, 2}};
+    if (repeat) walked.insert(walked.begin() + 5, {A, 2});
+    for (auto [address, generation] : walked) {
+      walk.objects.push_back(address);
+      walk.generation.push_back(generation);
+    }
+    BuildOptions options;
+    options.min_objects_per_thread = 1;
+    ObjectGraph g;
+    const AddressIndex::Unsorted numbered = number_objects(walk, g, 16, options);
+    CHECK(numbered.repeats == (repeat ? 1 : 0));
+    CHECK(numbered.misaligned == 1);
+    const std::vector<uint64_t> sorted = {D, B, A, F, C, E};
+    CHECK(std::vector<uint64_t>(g.address.begin(), g.address.end()) == sorted);
+    CHECK(std::vector<uint8_t>(g.generation.begin(), g.generation.end()) ==
+          std::vector<uint8_t>{2, 0, 0, 2, 1, 2});
+    CHECK(g.address.capacity() >= 16);
+    for (size_t i = 0; i < sorted.size(); ++i) CHECK(g.index.find(sorted[i]) == i);
+  }
 }
 
 TEST_CASE("an empty address index finds nothing", "[graph]") {

@@ -52,16 +52,4 @@ struct HugePageAllocator {
 template <class T>
 using BigVector = std::vector<T, HugePageAllocator<T>>;
 
-// Gives the pages of v's first `elements` elements back to the system (when v has a mapping
-// of its own): for an array being copied elsewhere piece by piece, so that the copy and the
-// original do not both take memory. Those elements read as zero afterwards.
-template <class T>
-void release_prefix(BigVector<T>& v, size_t elements) {
-  if (v.capacity() * sizeof(T) < HugePageAllocator<T>::kMapAbove) return;
-  constexpr uintptr_t kPage = 4096;
-  const auto begin = reinterpret_cast<uintptr_t>(v.data());  // page-aligned (mmap)
-  const uintptr_t end = (begin + elements * sizeof(T)) & ~(kPage - 1);
-  if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
-}
-
 }  // namespace pycore::heap
