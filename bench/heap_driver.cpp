@@ -153,7 +153,6 @@ int main(int argc, char** argv) {
                   {"types", r.stats.types},
                   {"graph_bytes", r.stats.graph_bytes},
                   {"walk_segments", r.stats.walk_segments},
-                  {"seconds_populate", r.stats.seconds_populate},
                   {"seconds_walk", r.stats.seconds_walk},
                   {"seconds_index", r.stats.seconds_index},
                   {"seconds_headers", r.stats.seconds_headers},
@@ -175,11 +174,11 @@ int main(int argc, char** argv) {
                layout->build.version_string, r.stats.objects, r.stats.edges,
                r.stats.conservative_edges, r.stats.aux_objects, r.stats.types);
     fmt::print(
-        "load {:.3f}s  heap {:.3f}s (populate {:.3f} walk {:.3f} graph {:.3f} checks {:.3f})  "
+        "load {:.3f}s  heap {:.3f}s (walk {:.3f} graph {:.3f} checks {:.3f})  "
         "maxrss {} MiB  heap peak anon {} MiB  graph {} MiB\n",
-        load_seconds, heap_seconds, r.stats.seconds_populate, r.stats.seconds_walk,
-        r.stats.seconds_graph, r.stats.seconds_checks, usage.ru_maxrss / 1024,
-        (anon_peak - anon_before) / 1024, r.stats.graph_bytes >> 20);
+        load_seconds, heap_seconds, r.stats.seconds_walk, r.stats.seconds_graph,
+        r.stats.seconds_checks, usage.ru_maxrss / 1024, (anon_peak - anon_before) / 1024,
+        r.stats.graph_bytes >> 20);
     if (!r.headline.empty()) fmt::print("headline: {}\n", r.headline);
     for (const auto& w : r.warnings) fmt::print("warning: {}\n", w);
     for (const auto& f : r.findings) {

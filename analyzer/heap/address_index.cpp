@@ -26,6 +26,34 @@ void AddressIndex::set_bounds_and_allocate(uint64_t total_bits) {
   lo_ = spans_.empty() ? 0 : spans_.front().start;
   hi_ = spans_.empty() ? 0 : spans_.back().end;
   bits_.assign(total_bits / 64, 0);
+  build_table();
+}
+
+void AddressIndex::build_table() {
+  constexpr uint64_t kSize = uint64_t{1} << kTableShift;
+  size_t granules = 0;
+  for (const Span& s : spans_)
+    granules += ((s.end - 1) >> kTableShift) - (s.start >> kTableShift) + 1;
+  size_t size = 1;
+  while (size < 4 * granules) size *= 2;  // a quarter full: probes stay short
+  table_.assign(size, Granule{});
+  table_mask_ = size - 1;
+  for (const Span& s : spans_) {
+    const uint64_t bias = s.first_bit - (s.start >> 3);  // modulo 2^64
+    for (uint64_t g = s.start >> kTableShift; g <= (s.end - 1) >> kTableShift; ++g) {
+      const uint64_t from = std::max(s.start, g << kTableShift) - (g << kTableShift);
+      const uint64_t to = std::min(s.end, (g + 1) << kTableShift) - (g << kTableShift);
+      size_t h = hash_slot(g);
+      while (table_[h].granule != kNoGranule && table_[h].granule != g) h = (h + 1) & table_mask_;
+      Granule& e = table_[h];
+      if (e.granule == g) {
+        e.shared = true;  // the second span in this granule: the first keeps the fast path
+        continue;
+      }
+      e = Granule{g, bias, static_cast<uint32_t>(from), static_cast<uint32_t>(to), false};
+      static_assert(kSize <= UINT32_MAX);
+    }
+  }
 }
 
 void AddressIndex::build_ranks(unsigned threads) {

@@ -135,6 +135,53 @@ void visit_pieces(const BuildInputs& in, ObjectGraph& g, std::vector<Piece>& pie
   }
 }
 
+// GraphSink keeps no slots: the parents of pointer problems are visited once more, and a
+// parent's k-th problem with a target gets the k-th slot that holds that target (the
+// visitor meets a parent's pointers in the same order every time).
+void fill_problem_slots(const BuildInputs& in, const ObjectGraph& g, std::vector<Problem>& problems,
+                        const BuildOptions& options) {
+  std::vector<size_t> order;
+  for (size_t k = 0; k < problems.size(); ++k)
+    if (problems[k].verdict != Verdict::kStorage && problems[k].parent < g.address.size())
+      order.push_back(k);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return problems[a].parent < problems[b].parent; });
+  const VisitContext ctx{in.memory, in.offsets, in.types, &g.index, options.max_items};
+  for (size_t at = 0; at < order.size();) {
+    const uint32_t parent = problems[order[at]].parent;
+    size_t end = at;
+    std::vector<uint64_t> targets;
+    for (; end < order.size() && problems[order[end]].parent == parent; ++end)
+      targets.push_back(problems[order[end]].target);
+    std::sort(targets.begin(), targets.end());
+    targets.erase(std::unique(targets.begin(), targets.end()), targets.end());
+    SlotSink sink(std::move(targets));
+    visit_referents(ctx, g.address[parent], in.types[g.type[parent]], sink);
+    // Slots of each target in visiting order; taken one by one.
+    std::vector<size_t> by_target(sink.found.size());
+    for (size_t f = 0; f < by_target.size(); ++f) by_target[f] = f;
+    std::stable_sort(by_target.begin(), by_target.end(), [&](size_t a, size_t b) {
+      return sink.found[a].target < sink.found[b].target;
+    });
+    std::vector<size_t> taken(by_target.size(), 0);  // slots taken, at a target's first
+    for (size_t k = at; k < end; ++k) {
+      Problem& p = problems[order[k]];
+      auto first = std::lower_bound(
+          by_target.begin(), by_target.end(), p.target,
+          [&](size_t f, uint64_t target) { return sink.found[f].target < target; });
+      const auto lo = static_cast<size_t>(first - by_target.begin());
+      const size_t f = lo < by_target.size() ? lo + taken[lo] : lo;
+      if (f < by_target.size() && sink.found[by_target[f]].target == p.target) {
+        p.slot = sink.found[by_target[f]].slot;
+        ++taken[lo];
+      } else {
+        p.slot = Slot{SlotKind::kField, 0, 0, "?"};  // not met again: cannot happen
+      }
+    }
+    at = end;
+  }
+}
+
 }  // namespace
 
 AddressIndex::Unsorted number_objects(GcWalk& walk, ObjectGraph& g, size_t capacity,
@@ -392,6 +439,7 @@ BuildResult build_graph(const BuildInputs& in, GcWalk& walk, const BuildOptions&
     }
   }
 
+  fill_problem_slots(in, g, out.problems, options);
   lap(out.seconds.aux);
   // ---- the untracked balance, before the in-degrees allocate: its counts are released
   // first. After the deadline it is left out (it may revisit the heap to name parents).

@@ -2,6 +2,7 @@
 // and the reporter's (slots of one chosen target).
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <vector>
@@ -18,6 +19,9 @@ namespace pycore::heap {
 struct Problem {
   uint32_t parent = kNoObject;  // object number of the container
   uint64_t target = 0;          // the pointer (or the storage address for kStorage)
+  // Where the parent holds it. GraphSink leaves it empty (carrying every pointer's slot
+  // through its queues cost more than the rest of the queueing); fill_problem_slots() finds
+  // it afterwards by visiting the few parents again.
   Slot slot;
   Verdict verdict = Verdict::kOk;
   const char* storage = nullptr;  // kStorage: what could not be read
@@ -59,10 +63,10 @@ class GraphSink {
   // balanced against its refcount (untracked.hpp).
   void keep_untracked(UntrackedBatch* untracked) { untracked_ = untracked; }
 
-  void edge(uint64_t target, const Slot& slot, bool conservative) {
+  void edge(uint64_t target, const Slot&, bool conservative) {
     const uint64_t bit = index_.bit_of(target);
     index_.prefetch_bit(bit);
-    pending_[size_++] = Pending{target, bit, current_, conservative, slot};
+    pending_[size_++] = Pending{target, bit, current_, conservative};
     if (size_ == kBatch) flush_pending();
   }
 
@@ -83,7 +87,6 @@ class GraphSink {
     uint64_t bit;  // in the address index
     uint32_t parent;
     bool conservative;
-    Slot slot;
   };
   static constexpr size_t kBatch = 16;
 
@@ -127,7 +130,7 @@ class GraphSink {
         aux_.push_back(e.target);
         return;
       default:
-        problems_.push_back(Problem{e.parent, e.target, e.slot, v, nullptr});
+        problems_.push_back(Problem{e.parent, e.target, Slot{}, v, nullptr});
     }
   }
 
@@ -147,22 +150,27 @@ class GraphSink {
   size_t untracked_size_ = 0;
 };
 
-// Collects the slots through which one object holds `target`.
+// Collects the slots through which one object holds `target` (or any of `targets`).
 class SlotSink {
  public:
-  explicit SlotSink(uint64_t target) : target_(target) {}
+  explicit SlotSink(uint64_t target) : targets_{target} {}
+  // `targets` sorted.
+  explicit SlotSink(std::vector<uint64_t> targets) : targets_(std::move(targets)) {}
   void edge(uint64_t target, const Slot& slot, bool conservative) {
-    if (target == target_) found.push_back({slot, conservative});
+    if (targets_.size() == 1 ? target == targets_[0]
+                             : std::binary_search(targets_.begin(), targets_.end(), target))
+      found.push_back({target, slot, conservative});
   }
   void storage_problem(uint64_t, const char*) {}
   struct Found {
+    uint64_t target;
     Slot slot;
     bool conservative;
   };
-  std::vector<Found> found;
+  std::vector<Found> found;  // in the order the visitor met them
 
  private:
-  uint64_t target_;
+  std::vector<uint64_t> targets_;
 };
 
 }  // namespace pycore::heap

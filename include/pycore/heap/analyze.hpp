@@ -31,7 +31,7 @@ struct HeapOptions {
   double timeout_seconds = 0;
   // Called from the calling thread every few thousand objects.
   std::function<void(const HeapProgress&)> progress;
-  unsigned threads = 2;  // populate, list walk, headers, referents
+  unsigned threads = 2;  // list walk, numbering, headers, referents
   // Below this many objects per thread a phase uses fewer threads (tests set 1).
   size_t min_objects_per_thread = 100'000;
   // Cores of at least this many bytes have their GC lists walked in segments (tests set 0).
@@ -50,7 +50,7 @@ struct HeapStats {
   size_t types = 0;
   size_t graph_bytes = 0;    // memory held by the graph's arrays
   size_t walk_segments = 0;  // GC lists walked in this many segments; 0: the ordinary walk
-  double seconds_populate = 0, seconds_walk = 0, seconds_graph = 0, seconds_checks = 0;
+  double seconds_walk = 0, seconds_graph = 0, seconds_checks = 0;
   double seconds_index = 0, seconds_headers = 0, seconds_referents = 0;  // parts of graph
   // The rest of the graph build: merging the threads' edges, untracked sources (code
   // objects, static types), the untracked refcount balance, in-degrees.
