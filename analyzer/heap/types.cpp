@@ -151,6 +151,10 @@ uint32_t TypeTable::intern(uint64_t address) {
   t.heap = info->valid && info->is_heap_type;
   t.gc = info->valid && (info->flags & layout_.constants.tpflags_have_gc) != 0;
   t.is_type = info->valid && (info->flags & kTypeSubclass) != 0;
+  // Decided here, not in decide(): the header pass, before freeze(), counts the 3.11+
+  // pre-header (dict and values/weakref pointers) into each instance's allocation size.
+  t.managed_dict = t.valid && (info->flags & layout_.constants.tpflags_managed_dict) != 0 &&
+                   layout_.models.instance_dict != layout::InstanceDictModel::kDictOffset;
   types_.push_back(std::move(t));
   info_.push_back(std::move(info));
   if (frozen_) decide(types_.back());
@@ -315,10 +319,8 @@ void TypeTable::decide(HeapType& t) {
     t.scan_var_part = boundary->itemsize != 0 && (!have_ancestor || known->itemsize == 0);
   }
 
-  // The instance __dict__: managed (3.11+ flag) or at tp_dictoffset when the Python classes
-  // added it (the boundary's traverse visits its own).
-  t.managed_dict = (self->flags & layout_.constants.tpflags_managed_dict) != 0 &&
-                   layout_.models.instance_dict != layout::InstanceDictModel::kDictOffset;
+  // The instance __dict__: managed (3.11+ flag, see intern()) or at tp_dictoffset when the
+  // Python classes added it (the boundary's traverse visits its own).
   t.inline_values = t.managed_dict &&
                     layout_.models.instance_dict == layout::InstanceDictModel::kInlineValues &&
                     (self->flags & layout_.constants.tpflags_inline_values) != 0;

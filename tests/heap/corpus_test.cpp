@@ -164,6 +164,13 @@ TEST_CASE("5000 leaked references are one leak-candidate finding", "[corpus][hea
     for (uint64_t example : leak->examples)
       CHECK(std::find(addresses.begin(), addresses.end(), example) != addresses.end());
     for (const auto& f : a.result.findings) CHECK(f.severity != "error");
+    // The summary's bytes of the leaked class: GC head and the 3.11+ pre-header included.
+    const report::GcTypeStat* row = nullptr;
+    for (const auto& t : a.result.summary.types)
+      if (t.type == corruption["type"].get<std::string>()) row = &t;
+    REQUIRE(row != nullptr);
+    CHECK(row->count == corruption["count"].get<int64_t>());
+    CHECK(row->bytes == row->count * corruption["instance_bytes"].get<int64_t>());
   }
 }
 
