@@ -30,7 +30,7 @@ void AddressIndex::set_bounds_and_allocate(uint64_t total_bits) {
 }
 
 void AddressIndex::build_table() {
-  constexpr uint64_t kSize = uint64_t{1} << kTableShift;
+  static_assert((uint64_t{1} << kTableShift) <= UINT32_MAX);  // offsets fit Granule::lo/hi
   size_t granules = 0;
   for (const Span& s : spans_)
     granules += ((s.end - 1) >> kTableShift) - (s.start >> kTableShift) + 1;
@@ -51,7 +51,6 @@ void AddressIndex::build_table() {
         continue;
       }
       e = Granule{g, bias, static_cast<uint32_t>(from), static_cast<uint32_t>(to), false};
-      static_assert(kSize <= UINT32_MAX);
     }
   }
 }

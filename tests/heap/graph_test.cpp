@@ -50,6 +50,30 @@ TEST_CASE("the address index agrees with a set on random addresses", "[graph]") 
   }
 }
 
+TEST_CASE("the address index finds nothing beside its spans inside their granules", "[graph]") {
+  // Sparse small clusters: many spans, each starting and ending inside a 1 MiB granule
+  // whose other bytes belong to no span; probes near their edges must find nothing.
+  std::mt19937_64 rng(9);
+  std::vector<uint64_t> addresses;
+  for (int c = 0; c < 300; ++c) {
+    const uint64_t base =
+        0x7f0000000000ull + (rng() % (1u << 20)) * (uint64_t{1} << 20) + (rng() % (1u << 16)) * 8;
+    for (uint64_t i = 0; i < 1 + rng() % 40; ++i) addresses.push_back(base + i * 64);
+  }
+  std::sort(addresses.begin(), addresses.end());
+  addresses.erase(std::unique(addresses.begin(), addresses.end()), addresses.end());
+  AddressIndex index;
+  index.build(addresses.data(), addresses.size());
+  auto want = [&](uint64_t probe) {
+    auto it = std::lower_bound(addresses.begin(), addresses.end(), probe);
+    return it != addresses.end() && *it == probe ? static_cast<uint32_t>(it - addresses.begin())
+                                                 : kNoObject;
+  };
+  for (uint64_t a : addresses)
+    for (int64_t d : {0, -8, 8, -64, 64, -4096, 4096, -0x80000, 0x80000, -(1 << 20), 1 << 20})
+      REQUIRE(index.find(a + static_cast<uint64_t>(d)) == want(a + static_cast<uint64_t>(d)));
+}
+
 TEST_CASE("the address index numbers unsorted addresses as the sorted build does", "[graph]") {
   std::mt19937_64 rng(7);
   // Dense clusters, a sparse stretch, repeats and misaligned values, shuffled.
