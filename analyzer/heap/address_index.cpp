@@ -44,13 +44,8 @@ void AddressIndex::build_table() {
       const uint64_t from = std::max(s.start, g << kTableShift) - (g << kTableShift);
       const uint64_t to = std::min(s.end, (g + 1) << kTableShift) - (g << kTableShift);
       size_t h = hash_slot(g);
-      while (table_[h].granule != kNoGranule && table_[h].granule != g) h = (h + 1) & table_mask_;
-      Granule& e = table_[h];
-      if (e.granule == g) {
-        e.shared = true;  // the second span in this granule: the first keeps the fast path
-        continue;
-      }
-      e = Granule{g, bias, static_cast<uint32_t>(from), static_cast<uint32_t>(to), false};
+      while (table_[h].granule != kNoGranule) h = (h + 1) & table_mask_;
+      table_[h] = Granule{g, bias, static_cast<uint32_t>(from), static_cast<uint32_t>(to)};
     }
   }
 }

@@ -51,8 +51,7 @@ class AddressIndex : public KnownObjects {
       const Granule& e = table_[h];
       if (e.granule == granule) {
         const uint64_t offset = address & ((uint64_t{1} << kTableShift) - 1);
-        if (offset - e.lo < e.hi - e.lo) return e.bias + (address >> 3);
-        return e.shared ? bit_of_slow(address) : kNoBit;
+        return offset - e.lo < e.hi - e.lo ? e.bias + (address >> 3) : kNoBit;
       }
       if (e.granule == kNoGranule) return kNoBit;
     }
@@ -90,23 +89,17 @@ class AddressIndex : public KnownObjects {
 
   void set_bounds_and_allocate(uint64_t total_bits);
   void build_table();
-  uint64_t bit_of_slow(uint64_t address) const {
-    if (address < lo_ || address >= hi_) return kNoBit;
-    const Span* s = span_of(address);
-    if (s == nullptr) return kNoBit;
-    return s->first_bit + ((address - s->start) >> 3);
-  }
 
   // Granules of 1 MiB that spans touch: [lo, hi) of the granule (offsets) belongs to the
-  // span whose bits start at bias + (span start >> 3); `shared` when another span has
-  // bytes in the granule too (then bit_of_slow() decides outside [lo, hi)).
+  // span whose bits start at bias + (span start >> 3). Spans are more than kMaxGap apart,
+  // so no granule holds bytes of two.
   static constexpr int kTableShift = 20;
+  static_assert(kMaxGap >= (uint64_t{1} << kTableShift));
   static constexpr uint64_t kNoGranule = UINT64_MAX;
   struct Granule {
     uint64_t granule = kNoGranule;
     uint64_t bias = 0;
     uint32_t lo = 0, hi = 0;
-    bool shared = false;
   };
   size_t hash_slot(uint64_t granule) const {
     return static_cast<size_t>((granule * 0x9E3779B97F4A7C15ull) >> 32) & table_mask_;
