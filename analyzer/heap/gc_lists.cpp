@@ -191,11 +191,10 @@ class ListWalker {
     back_.clear();
     uint64_t brent_mark = list.head;
     size_t brent_power = 1, brent_len = 0;
+    // The limit is checked where a node is about to be taken, so that a walk holding
+    // exactly max_objects objects with nothing left to take is complete, not truncated.
+    auto full = [&] { return out_.objects.size() + back_.size() >= limits_.max_objects; };
     while (fwd.alive || bwd.alive) {
-      if (out_.objects.size() + back_.size() >= limits_.max_objects) {
-        out_.truncated = true;
-        break;
-      }
       if (++steps_ % kPollEvery == 0) {
         if (limits_.progress) limits_.progress(out_.objects.size() + back_.size());
         if (limits_.should_stop && limits_.should_stop()) {
@@ -205,6 +204,10 @@ class ListWalker {
       }
       if (fwd.alive) {
         if (fwd.cur == list.head || fwd.cur == bwd.last) break;  // met the other end
+        if (full()) {
+          out_.truncated = true;
+          break;
+        }
         auto node = read(fwd.cur);
         bool ok = node.has_value();
         if (!ok) {
@@ -237,7 +240,7 @@ class ListWalker {
       }
       if (bwd.alive) {
         if (bwd.cur == list.head || bwd.cur == fwd.last) break;
-        if (out_.objects.size() + back_.size() >= limits_.max_objects) {  // fwd took the last
+        if (full()) {
           out_.truncated = true;
           break;
         }

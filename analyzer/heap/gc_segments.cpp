@@ -278,12 +278,12 @@ void follow(Shared& sh, const GcWalkLimits& limits, uint32_t thread) {
       // Past the object limit the ordinary walk truncates; no point holding more here.
       if (all > limits.max_objects) sh.failed.store(true, std::memory_order_relaxed);
       if (sh.failed.load(std::memory_order_relaxed)) return;
-      if (is_main) {
-        if (limits.progress) limits.progress(all);
-        if (limits.should_stop && limits.should_stop()) {
-          sh.failed.store(true, std::memory_order_relaxed);
-          return;
-        }
+      if (is_main && limits.progress) limits.progress(all);
+      // Every thread polls the deadline: a thread stuck in long segments must not wait for
+      // the main thread to notice.
+      if (limits.should_stop && limits.should_stop()) {
+        sh.failed.store(true, std::memory_order_relaxed);
+        return;
       }
     }
   }
@@ -354,9 +354,9 @@ bool walk_gc_segments(const Memory& memory, const GcHeadCodec& codec,
       used[seg] = true;
       chains[i].push_back(seg);
       total += s.count;
-      // The ordinary walk says it truncated once it holds max_objects, even when nothing
-      // was left to take: a walk that reaches the limit is its to do.
-      if (total >= limits.max_objects) return false;
+      // Beyond the limit the ordinary walk truncates (and says where); a walk of exactly
+      // max_objects objects is complete.
+      if (total > limits.max_objects) return false;
       before = s.last;
       if (s.end == lists[i].head) break;
       seg = starts.find(s.end);

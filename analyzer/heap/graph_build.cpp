@@ -238,7 +238,7 @@ uint32_t allocation_size(const BuildInputs& in, uint64_t obj, const HeapType& t,
   }
   size = (size + 7) & ~int64_t{7};
   size += in.offsets.gc_head;
-  if (t.managed_dict) size += 16;  // 3.11+ pre-header: dict and values/weakref pointers
+  if (t.preheader) size += 16;  // 3.11+ pre-header: dict and values/weakref pointers
   return static_cast<uint32_t>(std::min<int64_t>(size, UINT32_MAX));
 }
 

@@ -151,10 +151,13 @@ uint32_t TypeTable::intern(uint64_t address) {
   t.heap = info->valid && info->is_heap_type;
   t.gc = info->valid && (info->flags & layout_.constants.tpflags_have_gc) != 0;
   t.is_type = info->valid && (info->flags & kTypeSubclass) != 0;
-  // Decided here, not in decide(): the header pass, before freeze(), counts the 3.11+
-  // pre-header (dict and values/weakref pointers) into each instance's allocation size.
+  // Decided here, not in decide(): the header pass, before freeze(), counts the pre-header
+  // into each instance's allocation size. A managed dict (3.11+) or a managed weakref list
+  // (3.12+) gives an instance two words before its GC head (_PyType_PreHeaderSize).
   t.managed_dict = t.valid && (info->flags & layout_.constants.tpflags_managed_dict) != 0 &&
                    layout_.models.instance_dict != layout::InstanceDictModel::kDictOffset;
+  t.preheader =
+      t.managed_dict || (t.valid && (info->flags & layout_.constants.tpflags_managed_weakref) != 0);
   types_.push_back(std::move(t));
   info_.push_back(std::move(info));
   if (frozen_) decide(types_.back());

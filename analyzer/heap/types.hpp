@@ -51,6 +51,7 @@ struct HeapType {
   bool owns_type = false;      // instances own a reference to the type (see decide())
   bool gc = false;             // Py_TPFLAGS_HAVE_GC
   bool managed_dict = false;   // 3.11+ Py_TPFLAGS_MANAGED_DICT
+  bool preheader = false;      // 3.11+: two words before the GC head (managed dict/weakref)
   bool inline_values = false;  // 3.13+ Py_TPFLAGS_INLINE_VALUES
   bool is_type = false;        // instances are type objects (metatypes)
   Shape shape = Shape::kOpaque;

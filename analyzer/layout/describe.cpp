@@ -137,6 +137,7 @@ std::string describe_layout(const Layout& layout) {
   line(out, "TPFLAGS_HEAPTYPE", hex(c.tpflags_heaptype));
   line(out, "TPFLAGS_HAVE_GC", hex(c.tpflags_have_gc));
   line(out, "TPFLAGS_MANAGED_DICT", hex(c.tpflags_managed_dict));
+  line(out, "TPFLAGS_MANAGED_WEAKREF", hex(c.tpflags_managed_weakref));
   line(out, "TPFLAGS_INLINE_VALUES", hex(c.tpflags_inline_values));
 
   out += "fields:\n";

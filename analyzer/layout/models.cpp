@@ -85,6 +85,7 @@ Constants constants_for(const PythonBuild& b) {
   c.tpflags_have_gc = 1ull << 14;
   // 0 where the flag does not exist, so that a test of it is always false.
   c.tpflags_managed_dict = pick<uint64_t>(v, {{6, 0}, {11, 1ull << 4}});
+  c.tpflags_managed_weakref = pick<uint64_t>(v, {{6, 0}, {12, 1ull << 3}});
   c.tpflags_inline_values = pick<uint64_t>(v, {{6, 0}, {13, 1ull << 2}});
   return c;
 }

@@ -171,6 +171,14 @@ TEST_CASE("5000 leaked references are one leak-candidate finding", "[corpus][hea
     REQUIRE(row != nullptr);
     CHECK(row->count == corruption["count"].get<int64_t>());
     CHECK(row->bytes == row->count * corruption["instance_bytes"].get<int64_t>());
+    // A class with only a managed weakref list before its GC head (3.12+).
+    const auto& slotted = corruption["slotted"];
+    row = nullptr;
+    for (const auto& t : a.result.summary.types)
+      if (t.type == slotted["type"].get<std::string>()) row = &t;
+    REQUIRE(row != nullptr);
+    CHECK(row->count == slotted["count"].get<int64_t>());
+    CHECK(row->bytes == row->count * slotted["instance_bytes"].get<int64_t>());
   }
 }
 

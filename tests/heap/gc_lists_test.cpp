@@ -2,7 +2,10 @@
 // collection, loops, and the 3.6/3.7 head layout.
 #include "pycore/heap/gc_lists.hpp"
 
+#include <atomic>
 #include <catch2/catch.hpp>
+#include <chrono>
+#include <thread>
 
 #include "support.hpp"
 
@@ -226,15 +229,79 @@ TEST_CASE("a consistent ring that is no list of ours is probed but left out", "[
   CHECK(f.segmented.segments > 1 + 5);  // split points from the ring were used
 }
 
-TEST_CASE("a walk that reaches the object limit exactly is the ordinary walk's", "[gc_lists]") {
-  // The ordinary walk says it truncated once it holds max_objects objects (even with none
-  // left); the segmented walk must not claim a complete walk there.
-  for (size_t n : {9u, 10u, 11u}) {
-    INFO(n << " objects, limit 10");
-    Fixture f;
-    link(f.fake, first_nodes(n));
-    const GcWalk w = f.walk(false, packed_codec(), 10);  // compares both walks
-    CHECK(w.truncated == (n >= 10));
-    CHECK((f.segmented.segments != 0) == (n < 10));
+TEST_CASE("a walk of exactly the object limit is complete, one more is truncated", "[gc_lists]") {
+  // Both walks agree (the fixture compares them): the limit truncates only when an object
+  // beyond it is left. Lists of an even and an odd length: the two ends meet differently.
+  for (size_t limit : {10u, 11u}) {
+    for (size_t n : {limit - 1, limit, limit + 1}) {
+      INFO(n << " objects, limit " << limit);
+      Fixture f;
+      link(f.fake, first_nodes(n));
+      const GcWalk w = f.walk(false, packed_codec(), limit);
+      CHECK(w.truncated == (n > limit));
+      CHECK(w.objects.size() == std::min(n, limit));
+      if (n <= limit) CHECK(objects(w) == expected(first_nodes(n)));
+      CHECK(w.notes.empty() == (n <= limit));
+      CHECK((f.segmented.segments != 0) == (n <= limit));
+    }
   }
+}
+
+TEST_CASE("an empty list after a full walk does not truncate it", "[gc_lists]") {
+  Fixture f;
+  link(f.fake, first_nodes(10));
+  Memory mem(f.fake.regions());
+  GcList full, empty;
+  full.head = kHead;
+  full.generation = 2;
+  // A second head whose links point at itself: an empty generation.
+  empty.head = kHead + 0x40;
+  empty.generation = 1;
+  f.fake.put64(empty.head, empty.head);
+  f.fake.put64(empty.head + 8, empty.head);
+  GcWalkLimits limits;
+  limits.max_objects = 10;
+  limits.min_core_bytes_for_segments = UINT64_MAX;
+  const GcWalk w = walk_gc_lists(mem, packed_codec(), {full, empty}, limits);
+  CHECK_FALSE(w.truncated);
+  CHECK(w.lists_not_walked == 0);
+  CHECK(w.objects.size() == 10);
+}
+
+TEST_CASE("every thread of the segmented walk polls the time limit", "[gc_lists]") {
+  // A deadline that only the helper threads see: if they poll it, the segmented walk gives
+  // up and the ordinary walk (on this thread, which never sees it) does the whole list.
+  constexpr size_t kNodesInList = 200000;
+  test::FakeMemory fake;
+  fake.add(kHead, 0x100);
+  fake.add(kNodes, kNodesInList * kStride);
+  link(fake, first_nodes(kNodesInList));
+  Memory mem(fake.regions());
+  GcList list;
+  list.head = kHead;
+  list.generation = 2;
+  const std::thread::id caller = std::this_thread::get_id();
+  std::atomic<size_t> polls_elsewhere{0};
+  bool waited = false;  // thread 0's only
+  GcWalkLimits limits;
+  limits.min_core_bytes_for_segments = 0;
+  limits.threads = 2;
+  // The calling thread (thread 0) waits at its first poll until another thread has
+  // polled, leaving it the rest of the list; it gives up waiting after 5 s, so a helper that
+  // never polls fails the test instead of hanging it.
+  limits.should_stop = [&] {
+    if (std::this_thread::get_id() != caller) {
+      ++polls_elsewhere;
+      return true;
+    }
+    for (int k = 0; k < 5000 && polls_elsewhere.load() == 0 && !waited; ++k)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    waited = true;
+    return false;
+  };
+  const GcWalk w = walk_gc_lists(mem, packed_codec(), {list}, limits);
+  CHECK(polls_elsewhere.load() > 0);
+  CHECK(w.segments == 0);  // the segmented walk stopped
+  CHECK_FALSE(w.timed_out);
+  CHECK(w.objects.size() == kNodesInList);
 }

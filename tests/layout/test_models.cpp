@@ -111,6 +111,8 @@ TEST_CASE("constants agree with the values the headers define", "[models]") {
     check("Py_TPFLAGS_HAVE_GC", static_cast<int64_t>(c.tpflags_have_gc));
     CHECK(t->constant("Py_TPFLAGS_MANAGED_DICT").value_or(0) ==
           static_cast<int64_t>(c.tpflags_managed_dict));
+    CHECK(t->constant("Py_TPFLAGS_MANAGED_WEAKREF").value_or(0) ==
+          static_cast<int64_t>(c.tpflags_managed_weakref));
     CHECK(t->constant("Py_TPFLAGS_INLINE_VALUES").value_or(0) ==
           static_cast<int64_t>(c.tpflags_inline_values));
     if (minor >= 12) CHECK(t->constant("POOL_SIZE"));

@@ -139,8 +139,9 @@ struct Constants {
   int frame_owner_cstack = 3;
   uint64_t tpflags_heaptype = 1ull << 9;
   uint64_t tpflags_have_gc = 1ull << 14;
-  uint64_t tpflags_managed_dict = 1ull << 4;   // 3.11+
-  uint64_t tpflags_inline_values = 1ull << 2;  // 3.13+
+  uint64_t tpflags_managed_dict = 1ull << 4;     // 3.11+
+  uint64_t tpflags_managed_weakref = 1ull << 3;  // 3.12+
+  uint64_t tpflags_inline_values = 1ull << 2;    // 3.13+
 };
 Constants constants_for(const PythonBuild& build);
 
