@@ -225,23 +225,6 @@ unsigned threads_for(size_t n, const BuildOptions& options) {
       std::clamp<size_t>(n / per_thread + 1, 1, std::max(options.threads, 1u)));
 }
 
-uint32_t allocation_size(const BuildInputs& in, uint64_t obj, const HeapType& t,
-                         std::optional<int64_t> ob_size) {
-  if (!t.valid || t.basicsize <= 0) return 0;
-  int64_t size = t.basicsize;
-  if (t.itemsize != 0) {
-    if (!ob_size) ob_size = in.memory.i64(obj + static_cast<uint64_t>(in.offsets.ob_size));
-    // Some var-sized types keep no count at ob_size (generators, 3.11+ frames): a word
-    // that is no plausible count is ignored.
-    const int64_t n = ob_size ? (*ob_size < 0 ? -*ob_size : *ob_size) : 0;
-    if (n <= (int64_t{1} << 24)) size += n * t.itemsize;
-  }
-  size = (size + 7) & ~int64_t{7};
-  size += in.offsets.gc_head;
-  if (t.preheader) size += 16;  // 3.11+ pre-header: dict and values/weakref pointers
-  return static_cast<uint32_t>(std::min<int64_t>(size, UINT32_MAX));
-}
-
 BuildResult build_graph(const BuildInputs& in, GcWalk& walk, const BuildOptions& options) {
   BuildResult out;
   ObjectGraph& g = out.graph;

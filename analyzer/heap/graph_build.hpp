@@ -3,6 +3,7 @@
 // objects and static types reached from tracked objects), then in-degrees.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <functional>
@@ -81,8 +82,21 @@ AddressIndex::Unsorted number_objects(GcWalk& walk, ObjectGraph& g, size_t capac
 BuildResult build_graph(const BuildInputs& in, GcWalk& walk, const BuildOptions& options);
 
 // Allocation size of a tracked object: its basic and item sizes, GC head, 3.11+ pre-header.
-// `ob_size` when already read; read from memory otherwise.
-uint32_t allocation_size(const BuildInputs& in, uint64_t obj, const HeapType& t,
-                         std::optional<int64_t> ob_size = std::nullopt);
+// Inline: the header pass calls it for every object.
+inline uint32_t allocation_size(const BuildInputs& in, uint64_t obj, const HeapType& t) {
+  if (!t.valid || t.basicsize <= 0) return 0;
+  int64_t size = t.basicsize;
+  if (t.itemsize != 0) {
+    // Some var-sized types keep no count at ob_size (generators, 3.11+ frames): a word
+    // that is no plausible count is ignored.
+    const int64_t n = in.memory.i64(obj + static_cast<uint64_t>(in.offsets.ob_size)).value_or(0);
+    const int64_t items = n < 0 ? -n : n;
+    if (items <= (int64_t{1} << 24)) size += items * t.itemsize;
+  }
+  size = (size + 7) & ~int64_t{7};
+  size += in.offsets.gc_head;
+  if (t.preheader) size += 16;  // 3.11+ pre-header: dict and values/weakref pointers
+  return static_cast<uint32_t>(std::min<int64_t>(size, UINT32_MAX));
+}
 
 }  // namespace pycore::heap

@@ -13,6 +13,7 @@ namespace pycore::heap {
 namespace {
 
 constexpr size_t kPollEvery = 1u << 14;  // objects between stop/progress polls
+constexpr size_t kPrefetchAhead = 16;    // objects whose header is fetched ahead
 
 // Interning reads the type object and grows the shared table, so it happens under a lock;
 // each thread keeps its own copy of the types it met, and never reads the shared table
@@ -73,6 +74,10 @@ void read_range(const BuildInputs& in, ObjectGraph& g, Range& r, TypeTable& type
       if (poll) poll();
       if (i != r.lo && stop()) break;
     }
+    // Objects are ~150 bytes apart in address order, too far for the hardware prefetcher
+    // to keep the stream across pages; without this most of the pass waited on headers.
+    if (i + kPrefetchAhead < r.hi)
+      if (const std::byte* p = memory.at(g.address[i + kPrefetchAhead], 8)) __builtin_prefetch(p);
     const uint64_t obj = g.address[i];
     auto rc = memory.i64(obj + static_cast<uint64_t>(in.offsets.refcnt));
     auto tp = memory.u64(obj + static_cast<uint64_t>(in.offsets.type));

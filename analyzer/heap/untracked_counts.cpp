@@ -40,6 +40,9 @@ UntrackedCounts::UntrackedCounts(std::span<const target::Region> regions) {
     spans_.clear();  // everything goes to the map: slower, as exact
     return;
   }
+  // Counted slots are dense where untracked objects live (ints and strings among the
+  // containers): 2 MiB pages fault 512 times less often than 4 KiB ones.
+  madvise(p, slots, MADV_HUGEPAGE);  // advisory
   slots_ = static_cast<uint8_t*>(p);
   slot_count_ = slots;
   written_.assign((slots + kSlotPage * 64 - 1) / (kSlotPage * 64), 0);
