@@ -1,6 +1,7 @@
 #include "untracked.hpp"
 
 #include <algorithm>
+#include <unordered_map>
 
 namespace pycore::heap {
 
@@ -19,20 +20,22 @@ std::vector<UntrackedUnderflow> untracked_underflows(UntrackedCounts& counts, co
   // One reference never exceeds a positive refcount: only objects referenced twice or more
   // need their refcount read.
   // Their headers are scattered over the heap: each is prefetched a few candidates ahead.
+  std::unordered_map<uint64_t, int64_t> refcounts;  // of the objects kept
   auto over = counts.counted(
       2,
       [&](uint64_t address, uint64_t references) {
         auto rc = memory.i64(address + static_cast<uint64_t>(off.refcnt));
-        return rc && *rc > 0 && !rules.immortal(*rc) && references > static_cast<uint64_t>(*rc);
+        if (!rc || *rc <= 0 || rules.immortal(*rc) || references <= static_cast<uint64_t>(*rc))
+          return false;
+        refcounts.emplace(address, *rc);
+        return true;
       },
       [&](uint64_t address) {
         if (const std::byte* p = memory.at(address + static_cast<uint64_t>(off.refcnt), 8))
           __builtin_prefetch(p);
       });
   counts.release();
-  for (const auto& c : over)
-    out.push_back(
-        {c.address, *memory.i64(c.address + static_cast<uint64_t>(off.refcnt)), c.references});
+  for (const auto& c : over) out.push_back({c.address, refcounts[c.address], c.references});
   return out;
 }
 
