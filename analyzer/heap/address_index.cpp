@@ -162,16 +162,25 @@ AddressIndex::Unsorted AddressIndex::build_unsorted(const uint64_t* addresses, s
   if (bits_.empty()) return out;
 
   // ---- bits. Every thread reads every address and sets the bits of its part of the
-  // bitmap, so no word is written by two threads; a bit already set is a repeat.
+  // bitmap, so no word is written by two threads; a bit already set is a repeat. Bits
+  // follow addresses in order, so a thread's part is a range of addresses: the others'
+  // addresses are passed over on two comparisons, without finding their span.
   const size_t words = bits_.size();
   threads = threads_for_words(words, threads);
   std::vector<size_t> repeats(threads, 0);
+  auto address_of_word = [&](uint64_t word) -> uint64_t {
+    const uint64_t bit = word * 64;
+    for (const Span& s : spans_)
+      if (bit < s.first_bit + (s.end - s.start) / 8) return s.start + (bit - s.first_bit) * 8;
+    return UINT64_MAX;  // the end of the bitmap
+  };
   on_threads(threads, [&](unsigned t) {
     const uint64_t first_word = share(words, t, threads), end_word = share(words, t + 1, threads);
+    const uint64_t from = address_of_word(first_word), to = address_of_word(end_word);
     const Span* span = spans_.data();
     constexpr size_t kAhead = 16;  // the bit words are scattered: fetch a few ahead
     auto bit_at = [&](uint64_t a) -> uint64_t {
-      if ((a & 7) != 0) return kNoBit;
+      if ((a & 7) != 0 || a < from || a >= to) return kNoBit;
       if (a < span->start || a >= span->end) {
         const Span* s = span_of(a);
         if (s == nullptr) return kNoBit;  // cannot happen: the spans were made from them
@@ -187,12 +196,10 @@ AddressIndex::Unsorted AddressIndex::build_unsorted(const uint64_t* addresses, s
       if (k + kAhead < n) {
         const uint64_t ahead = bit_at(addresses[k + kAhead]);
         ring[k % kAhead] = ahead;
-        if (ahead != kNoBit && (ahead >> 6) >= first_word && (ahead >> 6) < end_word)
-          __builtin_prefetch(&bits_[ahead >> 6], 1);
+        if (ahead != kNoBit) __builtin_prefetch(&bits_[ahead >> 6], 1);
       }
       if (bit == kNoBit) continue;
       const uint64_t w = bit >> 6;
-      if (w < first_word || w >= end_word) continue;
       const uint64_t mask = uint64_t{1} << (bit & 63);
       if (bits_[w] & mask)
         ++mine;
