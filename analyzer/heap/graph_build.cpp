@@ -93,7 +93,8 @@ void visit_pieces(const BuildInputs& in, ObjectGraph& g, std::vector<Piece>& pie
                   const std::function<void()>& poll_main) {
   Memory memory = in.memory;  // own region cache
   ExternalChecker checker(memory, in.offsets, in.types, in.pymalloc, in.rules);
-  VisitContext ctx{memory, in.offsets, in.types, &g.index, options.max_items};
+  SharedKeysCache shared_keys;
+  VisitContext ctx{memory, in.offsets, in.types, &g.index, options.max_items, &shared_keys};
   // Untouched capacity costs address space only.
   w.targets.reserve(size_t{8} * g.gc_count);
   // Edges per object go to edge_begin[i] (turned into offsets when the pieces are joined).

@@ -162,13 +162,6 @@ const char* const kCodeNames[12] = {
 const char* const kExcNames[6] = {"__dict__",      "args",        "__notes__",
                                   "__traceback__", "__context__", "__cause__"};
 
-// Where the entries of a keys object are and what they look like.
-struct KeysGeometry {
-  uint64_t entries = 0;
-  uint64_t entry_size = 0, key_off = 0, value_off = 0;
-  int64_t nentries = 0;
-};
-
 template <class Sink>
 class Visitor {
  public:
@@ -309,6 +302,18 @@ class Visitor {
     array(*items, static_cast<uint64_t>(*n), SlotKind::kItem, "list ob_item");
   }
 
+  // The same for the shared keys of a split table, through the thread's cache.
+  bool shared_keys_geometry(uint64_t keys, KeysGeometry& g) {
+    if (c_.shared_keys != nullptr)
+      if (const KeysGeometry* cached = c_.shared_keys->find(keys)) {
+        g = *cached;
+        return true;
+      }
+    if (!keys_geometry(keys, g)) return false;
+    if (c_.shared_keys != nullptr) c_.shared_keys->put(keys, g);
+    return true;
+  }
+
   bool keys_geometry(uint64_t keys, KeysGeometry& g) {
     auto nentries = m_.i64(keys + static_cast<uint64_t>(o_.dk_nentries));
     if (!nentries || *nentries < 0 || *nentries > kMaxEntries || o_.dk_indices < 0) return false;
@@ -346,8 +351,11 @@ class Visitor {
     if (!keys || !values) return sink_.storage_problem(obj, "dict header");
     if (*keys == 0) return;
     KeysGeometry g;
-    if (!keys_geometry(*keys, g)) return sink_.storage_problem(*keys, "dict keys");
-    if (*values != 0) return split_values(*values, g, SlotKind::kDictValue);
+    // A split table's keys are its class's, shared by every instance's dict.
+    const bool split = *values != 0;
+    if (!(split ? shared_keys_geometry(*keys, g) : keys_geometry(*keys, g)))
+      return sink_.storage_problem(*keys, "dict keys");
+    if (split) return split_values(*values, g, SlotKind::kDictValue);
     const uint64_t n = static_cast<uint64_t>(std::min<int64_t>(g.nentries, c_.max_items));
     const std::byte* p = m_.at(g.entries, n * g.entry_size);
     if (p == nullptr && n != 0) return sink_.storage_problem(g.entries, "dict entries");
@@ -608,7 +616,7 @@ class Visitor {
     }
     if (values == 0) return;
     KeysGeometry g;
-    if (t.cached_keys == 0 || !keys_geometry(t.cached_keys, g))
+    if (t.cached_keys == 0 || !shared_keys_geometry(t.cached_keys, g))
       return sink_.storage_problem(t.cached_keys, "cached keys of the instance's class");
     values_with_keys(values + static_cast<uint64_t>(o_.values_values),
                      static_cast<uint64_t>(g.nentries), g, SlotKind::kAttrValue);
@@ -621,7 +629,7 @@ class Visitor {
     if (!valid || !capacity) return sink_.storage_problem(values, "inline values");
     if (*valid == 0) return;  // a materialised dict owns the attributes now
     KeysGeometry g;
-    if (t.cached_keys == 0 || !keys_geometry(t.cached_keys, g)) g = KeysGeometry{};
+    if (t.cached_keys == 0 || !shared_keys_geometry(t.cached_keys, g)) g = KeysGeometry{};
     values_with_keys(values + static_cast<uint64_t>(o_.values_values), *capacity, g,
                      SlotKind::kAttrValue);
   }

@@ -12,6 +12,7 @@
 // error.
 #pragma once
 
+#include <array>
 #include <cstdint>
 
 #include "pycore/heap/memory.hpp"
@@ -83,12 +84,41 @@ class KnownObjects {
   virtual bool contains(uint64_t address) const = 0;
 };
 
+// Where the entries of a dict keys object are and what they look like.
+struct KeysGeometry {
+  uint64_t entries = 0;
+  uint64_t entry_size = 0, key_off = 0, value_off = 0;
+  int64_t nentries = 0;
+};
+
+// The geometry of shared keys objects read recently (split tables: every instance of a
+// class points at its class's keys). One per thread; the core does not change while it is
+// read, so an entry never goes stale.
+class SharedKeysCache {
+ public:
+  const KeysGeometry* find(uint64_t keys) const {
+    const Entry& e = entries_[slot(keys)];
+    return e.keys == keys ? &e.geometry : nullptr;
+  }
+  void put(uint64_t keys, const KeysGeometry& g) { entries_[slot(keys)] = Entry{keys, g}; }
+
+ private:
+  static constexpr size_t kSize = 16;
+  static size_t slot(uint64_t keys) { return (keys >> 4) & (kSize - 1); }
+  struct Entry {
+    uint64_t keys = 0;  // 0: empty
+    KeysGeometry geometry;
+  };
+  std::array<Entry, kSize> entries_{};
+};
+
 struct VisitContext {
   const Memory& memory;
   const Offsets& off;
   const TypeTable& types;
-  const KnownObjects* known = nullptr;  // null: no conservative scan
-  uint64_t max_items = 1u << 26;        // per container
+  const KnownObjects* known = nullptr;     // null: no conservative scan
+  uint64_t max_items = 1u << 26;           // per container
+  SharedKeysCache* shared_keys = nullptr;  // null: every keys object is read
 };
 
 // Visits what `obj` (an instance of `type`) owns. For a type object pass its metatype's entry,
