@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <cstring>
 #include <mutex>
+#include <optional>
 #include <unordered_map>
 
 #include "on_threads.hpp"
@@ -26,7 +28,7 @@ class LocalTypes {
   std::pair<uint32_t, const HeapType*> get(uint64_t address) {
     // Neighbouring objects are often of a few alternating types: a small direct-mapped
     // cache answers before the map.
-    Recent& r = recent_[(address >> 4) & (kRecent - 1)];
+    Recent& r = recent_[(address * 0x9E3779B97F4A7C15ull) >> (64 - kRecentBits)];
     if (r.type != nullptr && r.address == address) return {r.index, r.type};
     auto it = seen_.find(address);
     if (it == seen_.end()) {
@@ -47,9 +49,18 @@ class LocalTypes {
     uint32_t index = 0;
     const HeapType* type = nullptr;
   };
-  static constexpr size_t kRecent = 16;
-  std::array<Recent, kRecent> recent_{};
+  // Hashed, not indexed by low address bits: static types lie at regular distances in the
+  // interpreter's data and collided there.
+  static constexpr int kRecentBits = 6;
+  std::array<Recent, size_t{1} << kRecentBits> recent_{};
 };
+
+template <class T>
+T load(const std::byte* p) {
+  T v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
 
 struct Range {
   size_t lo = 0, hi = 0;
@@ -67,6 +78,9 @@ void read_range(const BuildInputs& in, ObjectGraph& g, Range& r, TypeTable& type
   const BuildInputs mine{memory, in.layout, in.offsets, in.types, in.pymalloc, in.rules};
   ExternalChecker checker(memory, in.offsets, in.types, in.pymalloc, in.rules);
   LocalTypes local(types, lock);
+  const bool both_known = in.offsets.refcnt >= 0 && in.offsets.type >= 0;
+  const auto header_bytes =
+      static_cast<size_t>(std::max<int64_t>({in.offsets.refcnt, in.offsets.type, 0})) + 8;
   size_t i = r.lo;
   for (; i < r.hi; ++i) {
     if ((i - r.lo) % kPollEvery == 0) {
@@ -79,8 +93,15 @@ void read_range(const BuildInputs& in, ObjectGraph& g, Range& r, TypeTable& type
     if (i + kPrefetchAhead < r.hi)
       if (const std::byte* p = memory.at(g.address[i + kPrefetchAhead], 8)) __builtin_prefetch(p);
     const uint64_t obj = g.address[i];
-    auto rc = memory.i64(obj + static_cast<uint64_t>(in.offsets.refcnt));
-    auto tp = memory.u64(obj + static_cast<uint64_t>(in.offsets.type));
+    std::optional<int64_t> rc;
+    std::optional<uint64_t> tp;
+    if (const std::byte* h = both_known ? memory.at(obj, header_bytes) : nullptr) {  // one lookup
+      rc = load<int64_t>(h + in.offsets.refcnt);
+      tp = load<uint64_t>(h + in.offsets.type);
+    } else {
+      rc = memory.i64(obj + static_cast<uint64_t>(in.offsets.refcnt));
+      tp = memory.u64(obj + static_cast<uint64_t>(in.offsets.type));
+    }
     if (!rc || !tp) {
       g.flags[i] |= kHeaderUnreadable;
       g.type[i] = local.get(0).first;
