@@ -70,8 +70,10 @@ struct GcWalkLimits {
   // (gc_segments.hpp); tests set 0 to use it on every core.
   uint64_t min_core_bytes_for_segments = uint64_t{64} << 20;
   unsigned threads = 1;
-  std::function<bool()> should_stop;  // polled every few thousand nodes; true ends the walk
-  std::function<void(size_t objects)> progress;  // called at the same polls
+  // Polled every few thousand nodes, by every thread of the segmented walk at once (so it
+  // must be safe to call concurrently); true ends the walk.
+  std::function<bool()> should_stop;
+  std::function<void(size_t objects)> progress;  // called at the same polls, on one thread
 };
 
 struct GcWalk {
