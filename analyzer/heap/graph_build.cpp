@@ -61,10 +61,15 @@ void prefetch_storage(const Memory& m, const Offsets& o, const HeapType& t, uint
     std::memcpy(&v, p, 8);
     return v;
   };
+  // One lookup for the first line; the next lines are prefetched by address alone (a
+  // prefetch past the end of the mapping is dropped, never a fault).
   auto prefetch = [&](uint64_t address, int lines) {
-    for (int k = 0; k < lines && address != 0; ++k)
-      if (const std::byte* p = m.at(address + 64 * static_cast<uint64_t>(k), 8))
-        __builtin_prefetch(p);
+    if (address == 0) return;
+    if (const std::byte* p = m.at(address, 8)) {
+      const auto at = reinterpret_cast<uintptr_t>(p);
+      for (int k = 0; k < lines; ++k)
+        __builtin_prefetch(reinterpret_cast<const void*>(at + 64 * static_cast<uintptr_t>(k)));
+    }
   };
   uint64_t storage = 0;
   switch (t.shape) {

@@ -83,8 +83,11 @@ class Memory {
     uint64_t start = 0;
     uint64_t size = 0;
     const std::byte* data = nullptr;
+    // [address, address + len) inside [start, start + size), in two comparisons: below
+    // start, address - start wraps to more than any region's size; and address + len
+    // cannot wrap without leaving the region.
     bool holds(uint64_t address, size_t len) const noexcept {
-      return address >= start && address - start + len <= size && address + len >= address;
+      return len <= size && address - start <= size - len;
     }
   };
   static constexpr int kGranuleBits = 20;
