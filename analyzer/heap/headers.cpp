@@ -21,6 +21,12 @@ constexpr size_t kPrefetchAhead = 16;    // objects whose header is fetched ahea
 // each thread keeps its own copy of the types it met, and never reads the shared table
 // while another thread may be growing it.
 class LocalTypes {
+  struct Recent {
+    uint64_t address = 0;
+    uint32_t index = 0;
+    const HeapType* type = nullptr;
+  };
+
  public:
   LocalTypes(TypeTable& types, std::mutex& lock) : types_(types), lock_(lock) {}
 
@@ -30,6 +36,12 @@ class LocalTypes {
     // cache answers before the map.
     Recent& r = recent_[(address * 0x9E3779B97F4A7C15ull) >> (64 - kRecentBits)];
     if (r.type != nullptr && r.address == address) return {r.index, r.type};
+    return miss(address, r);
+  }
+
+ private:
+  // Out of line, so that the cache hit above is inlined into the per-object loop.
+  [[gnu::noinline]] std::pair<uint32_t, const HeapType*> miss(uint64_t address, Recent& r) {
     auto it = seen_.find(address);
     if (it == seen_.end()) {
       std::lock_guard<std::mutex> hold(lock_);
@@ -40,15 +52,9 @@ class LocalTypes {
     return {r.index, r.type};
   }
 
- private:
   TypeTable& types_;
   std::mutex& lock_;
   std::unordered_map<uint64_t, std::pair<uint32_t, HeapType>> seen_;  // nodes never move
-  struct Recent {
-    uint64_t address = 0;
-    uint32_t index = 0;
-    const HeapType* type = nullptr;
-  };
   // Hashed, not indexed by low address bits: static types lie at regular distances in the
   // interpreter's data and collided there.
   static constexpr int kRecentBits = 6;
@@ -121,16 +127,6 @@ void read_range(const BuildInputs& in, ObjectGraph& g, Range& r, TypeTable& type
 }
 
 }  // namespace
-
-void tally(BuildResult& out, uint32_t type, uint8_t generation, uint64_t bytes) {
-  if (out.by_type.size() <= type) out.by_type.resize(type + 1);
-  ++out.by_type[type].objects;
-  out.by_type[type].bytes += bytes;
-  if (generation < out.by_generation.size()) {
-    ++out.by_generation[generation].objects;
-    out.by_generation[generation].bytes += bytes;
-  }
-}
 
 size_t read_headers(const BuildInputs& in, ObjectGraph& g, BuildResult& out,
                     const BuildOptions& options) {

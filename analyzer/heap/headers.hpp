@@ -16,7 +16,16 @@ namespace pycore::heap {
 size_t read_headers(const BuildInputs& in, ObjectGraph& g, BuildResult& out,
                     const BuildOptions& options);
 
-// Counts one object of `type` and `generation` taking `bytes`.
-void tally(BuildResult& out, uint32_t type, uint8_t generation, uint64_t bytes);
+// Counts one object of `type` and `generation` taking `bytes` (inline: the header pass
+// calls it for every object).
+inline void tally(BuildResult& out, uint32_t type, uint8_t generation, uint64_t bytes) {
+  if (out.by_type.size() <= type) out.by_type.resize(type + 1);
+  ++out.by_type[type].objects;
+  out.by_type[type].bytes += bytes;
+  if (generation < out.by_generation.size()) {
+    ++out.by_generation[generation].objects;
+    out.by_generation[generation].bytes += bytes;
+  }
+}
 
 }  // namespace pycore::heap
