@@ -302,7 +302,7 @@ class Visitor {
     array(*items, static_cast<uint64_t>(*n), SlotKind::kItem, "list ob_item");
   }
 
-  // The same for the shared keys of a split table, through the thread's cache.
+  // keys_geometry() for the shared keys of a split table, through the thread's cache.
   bool shared_keys_geometry(uint64_t keys, KeysGeometry& g) {
     if (c_.shared_keys != nullptr)
       if (const KeysGeometry* cached = c_.shared_keys->find(keys)) {
