@@ -22,9 +22,7 @@ unsigned threads_for_words(size_t words, unsigned threads) {
 
 }  // namespace
 
-void AddressIndex::set_bounds_and_allocate(uint64_t total_bits) {
-  lo_ = spans_.empty() ? 0 : spans_.front().start;
-  hi_ = spans_.empty() ? 0 : spans_.back().end;
+void AddressIndex::allocate_bits(uint64_t total_bits) {
   bits_.assign(total_bits / 64, 0);
   build_table();
 }
@@ -90,7 +88,7 @@ void AddressIndex::build(const uint64_t* sorted, size_t n) {
     spans_.push_back(s);
     i = j + 1;
   }
-  set_bounds_and_allocate(total_bits);
+  allocate_bits(total_bits);
   size_t span = 0;
   for (size_t i = 0; i < n; ++i) {
     if ((sorted[i] & 7) != 0) continue;
@@ -158,7 +156,7 @@ AddressIndex::Unsorted AddressIndex::build_unsorted(const uint64_t* addresses, s
     i = j + 1;
   }
   std::vector<uint64_t>().swap(all);
-  set_bounds_and_allocate(total_bits);
+  allocate_bits(total_bits);
   if (bits_.empty()) return out;
 
   // ---- bits. Every thread reads every address and sets the bits of its part of the

@@ -87,7 +87,7 @@ class AddressIndex : public KnownObjects {
   // are 1/64 of its bytes (1 KiB), which bounds the bitmap of a sparse heap per object.
   static constexpr int kGranuleShift = 16;
 
-  void set_bounds_and_allocate(uint64_t total_bits);
+  void allocate_bits(uint64_t total_bits);
   void build_table();
 
   // Granules of 1 MiB that spans touch: [lo, hi) of the granule (offsets) belongs to the
@@ -135,8 +135,7 @@ class AddressIndex : public KnownObjects {
   size_t table_mask_ = 0;
   BigVector<uint64_t> bits_;
   BigVector<uint32_t> rank_;  // set bits before each word
-  uint64_t lo_ = 0, hi_ = 0;
-  size_t count_ = 0;  // objects indexed
+  size_t count_ = 0;          // objects indexed
 };
 
 }  // namespace pycore::heap

@@ -56,10 +56,7 @@ void prefetch_storage(const Memory& m, const Offsets& o, const HeapType& t, uint
   auto pointer_at = [&](int64_t off) -> uint64_t {
     if (off < 0) return 0;
     const std::byte* p = m.at(obj + static_cast<uint64_t>(off), 8);
-    if (p == nullptr) return 0;
-    uint64_t v;
-    std::memcpy(&v, p, 8);
-    return v;
+    return p != nullptr ? load<uint64_t>(p) : 0;
   };
   // One lookup for the first line; the next lines are prefetched by address alone (a
   // prefetch past the end of the mapping is dropped, never a fault).

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
-#include <cstring>
 #include <mutex>
 #include <optional>
 #include <unordered_map>
@@ -60,13 +59,6 @@ class LocalTypes {
   static constexpr int kRecentBits = 6;
   std::array<Recent, size_t{1} << kRecentBits> recent_{};
 };
-
-template <class T>
-T load(const std::byte* p) {
-  T v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
 
 struct Range {
   size_t lo = 0, hi = 0;

@@ -27,12 +27,6 @@ constexpr int kFrameCleared = 4;
 // Words of an object scanned for "the rest" (functions, frames): their fixed part is small.
 constexpr int64_t kMaxScanWords = 64;
 
-uint64_t load(const std::byte* p) {
-  uint64_t v;
-  std::memcpy(&v, p, 8);
-  return v;
-}
-
 }  // namespace
 
 Offsets::Offsets(const layout::Layout& l) {
@@ -251,7 +245,8 @@ class Visitor {
     n = std::min<uint64_t>(n, c_.max_items);
     const std::byte* p = m_.at(base, n * 8);
     if (p != nullptr) {
-      for (uint64_t i = 0; i < n; ++i) emit(load(p + 8 * i), Slot{kind, static_cast<uint32_t>(i)});
+      for (uint64_t i = 0; i < n; ++i)
+        emit(load<uint64_t>(p + 8 * i), Slot{kind, static_cast<uint32_t>(i)});
       return;
     }
     // Not in one region (or not readable at all): item by item, stop at the first gap.
@@ -274,7 +269,7 @@ class Visitor {
     if (p == nullptr) return;
     for (uint64_t at = from; at + 8 <= to; at += 8) {
       if (at / 8 < 64 && (skip_words >> (at / 8) & 1)) continue;
-      uint64_t v = load(p + (at - from));
+      uint64_t v = load<uint64_t>(p + (at - from));
       if (v != 0 && (v & 7) == 0 && v != obj && c_.known->contains(v))
         emit(v, Slot{SlotKind::kConservative, static_cast<uint32_t>(at)}, true);
     }
@@ -361,10 +356,11 @@ class Visitor {
     if (p == nullptr && n != 0) return sink_.storage_problem(g.entries, "dict entries");
     for (uint64_t i = 0; i < n; ++i) {
       const std::byte* e = p + i * g.entry_size;
-      uint64_t value = load(e + g.value_off);
+      uint64_t value = load<uint64_t>(e + g.value_off);
       if (value == 0) continue;  // empty or deleted
       uint64_t key_slot = g.entries + i * g.entry_size + g.key_off;
-      emit(load(e + g.key_off), Slot{SlotKind::kDictKey, static_cast<uint32_t>(i), key_slot});
+      emit(load<uint64_t>(e + g.key_off),
+           Slot{SlotKind::kDictKey, static_cast<uint32_t>(i), key_slot});
       emit(value, Slot{SlotKind::kDictValue, static_cast<uint32_t>(i), key_slot});
     }
   }
@@ -399,7 +395,7 @@ class Visitor {
     if (p == nullptr) return sink_.storage_problem(base, "dict values");
     for (uint64_t i = 0; i < n; ++i) {
       uint64_t key_slot = g.entries ? g.entries + i * g.entry_size + g.key_off : 0;
-      emit(load(p + 8 * i), Slot{kind, static_cast<uint32_t>(i), key_slot});
+      emit(load<uint64_t>(p + 8 * i), Slot{kind, static_cast<uint32_t>(i), key_slot});
     }
   }
 
@@ -414,9 +410,8 @@ class Visitor {
     const std::byte* p = m_.at(*table, n * esize);
     if (p == nullptr) return sink_.storage_problem(*table, "set table");
     for (uint64_t i = 0; i < n; ++i) {
-      uint64_t key = load(p + i * esize);
-      int64_t hash;
-      std::memcpy(&hash, p + i * esize + 8, 8);
+      const auto key = load<uint64_t>(p + i * esize);
+      const auto hash = load<int64_t>(p + i * esize + 8);
       if (key == 0 || hash == -1) continue;  // empty, or the dummy of a deleted entry
       emit(key, Slot{SlotKind::kSetItem, static_cast<uint32_t>(i)});
     }

@@ -117,8 +117,7 @@ class Collector {
       }
       if (const std::byte* p = m_.at(c + chunk_data, used)) {
         for (uint64_t off = 0; off + 8 <= used; off += 8) {
-          uint64_t v;
-          std::memcpy(&v, p + off, 8);
+          const auto v = load<uint64_t>(p + off);
           if (v != 0 && (v & 7) == 0 && known_.contains(v)) out_.objects.push_back(v);
         }
       }

@@ -62,8 +62,14 @@ void UntrackedCounts::release() {
   overflow_.clear();
 }
 
+const UntrackedCounts::Span* UntrackedCounts::span_of(uint64_t address) const {
+  auto it = std::upper_bound(spans_.begin(), spans_.end(), address,
+                             [](uint64_t a, const Span& sp) { return a < sp.base; });
+  if (it == spans_.begin() || address >= (--it)->end) return nullptr;
+  return &*it;
+}
+
 uint64_t UntrackedCounts::slot_of(uint64_t address) {
-  if (spans_.empty()) return UINT64_MAX;
   const uint64_t granule = address >> 20;
   Recent& r = recent_[granule & (recent_.size() - 1)];
   // A granule may hold the end of one span and the start of the next: the cached span is
@@ -72,13 +78,14 @@ uint64_t UntrackedCounts::slot_of(uint64_t address) {
     const Span& s = spans_[r.span];
     if (address >= s.base && address < s.end) return s.first_slot + (address - s.base) / kSlotBytes;
   }
-  auto it = std::upper_bound(spans_.begin(), spans_.end(), address,
-                             [](uint64_t a, const Span& sp) { return a < sp.base; });
-  if (it == spans_.begin()) return UINT64_MAX;
-  --it;
-  if (address >= it->end) return UINT64_MAX;
-  r = Recent{granule, static_cast<uint32_t>(it - spans_.begin())};
-  return it->first_slot + (address - it->base) / kSlotBytes;
+  return slot_of_uncached(address, r);
+}
+
+uint64_t UntrackedCounts::slot_of_uncached(uint64_t address, Recent& r) {
+  const Span* s = span_of(address);
+  if (s == nullptr) return UINT64_MAX;
+  r = Recent{address >> 20, static_cast<uint32_t>(s - spans_.data())};
+  return s->first_slot + (address - s->base) / kSlotBytes;
 }
 
 void UntrackedCounts::add(std::span<const uint64_t> targets) {
@@ -186,14 +193,11 @@ std::vector<UntrackedCounts::Counted> UntrackedCounts::counted(
   std::vector<Counted> rest;
   for (const auto& [address, references] : overflow_) {
     bool in_slot = false;
-    if (slots_ != nullptr) {
-      auto it = std::upper_bound(spans_.begin(), spans_.end(), address,
-                                 [](uint64_t a, const Span& sp) { return a < sp.base; });
-      if (it != spans_.begin() && address < (--it)->end) {
-        const uint8_t v = slots_[it->first_slot + (address - it->base) / kSlotBytes];
+    if (slots_ != nullptr)
+      if (const Span* s = span_of(address)) {
+        const uint8_t v = slots_[s->first_slot + (address - s->base) / kSlotBytes];
         in_slot = (v & ~kCountMask) == offset_bits(address);
       }
-    }
     if (!in_slot && references >= min_references && keep(address, references))
       rest.push_back({address, references});
   }

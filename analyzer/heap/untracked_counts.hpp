@@ -59,7 +59,12 @@ class UntrackedCounts {
     uint64_t base = 0, end = 0;  // [base, end), base 16-aligned
     uint64_t first_slot = 0;
   };
-  uint64_t slot_of(uint64_t address);             // UINT64_MAX when no span holds it
+  const Span* span_of(uint64_t address) const;  // nullptr when no span holds it
+  // UINT64_MAX when no span holds it. The cache miss is out of line, so that the hit is
+  // inlined into count().
+  uint64_t slot_of(uint64_t address);
+  struct Recent;
+  [[gnu::noinline]] uint64_t slot_of_uncached(uint64_t address, Recent& cached);
   void count(std::span<const uint64_t> targets);  // under lock_
 
   std::vector<Span> spans_;

@@ -23,6 +23,15 @@
 
 namespace pycore::heap {
 
+// The value of type T stored at p (any alignment), for the pointers Memory::at hands out.
+template <class T>
+T load(const std::byte* p) noexcept {
+  static_assert(std::is_trivially_copyable_v<T>);
+  T value;
+  std::memcpy(&value, p, sizeof value);
+  return value;
+}
+
 class Memory {
  public:
   explicit Memory(const target::AddressSpace& space) : regions_(space.regions()), space_(&space) {}
