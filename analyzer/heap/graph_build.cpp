@@ -102,7 +102,7 @@ void visit_pieces(const BuildInputs& in, ObjectGraph& g, std::vector<Piece>& pie
   // Edges per object go to edge_begin[i] (turned into offsets when the pieces are joined).
   GraphSink sink(g.index, checker, memory, w.targets, w.problems, w.aux, &g.edge_begin, &g.flags);
   UntrackedBatch untracked(untracked_counts);
-  sink.keep_untracked(&untracked);
+  sink.count_untracked_unchecked(&untracked);
   for (size_t k = next++; k < pieces.size() && !stop.load(std::memory_order_relaxed); k = next++) {
     Piece& c = pieces[k];
     c.worker = worker;
@@ -183,6 +183,25 @@ void fill_problem_slots(const BuildInputs& in, const ObjectGraph& g, std::vector
     }
     at = end;
   }
+}
+
+// The tracked objects [0, n) that hold each bad pointer (one Problem per slot), in object
+// order: a second visit of the graph, made only when judge_untracked() found bad pointers.
+// Returns false when should_stop ended it.
+bool find_holders(const BuildInputs& in, const ObjectGraph& g, uint32_t n,
+                  const std::vector<std::pair<uint64_t, Verdict>>& bad,
+                  std::vector<Problem>& problems, const BuildOptions& options) {
+  PointerHolderSink sink(bad, problems);
+  const VisitContext ctx{in.memory, in.offsets, in.types, nullptr, options.max_items};
+  for (uint32_t i = 0; i < n; ++i) {
+    if (i % kPollEvery == 0 && options.should_stop && options.should_stop()) return false;
+    if (g.flags[i] & kHeaderUnreadable) continue;
+    const HeapType& t = in.types[g.type[i]];
+    if (!t.valid) continue;
+    sink.begin(i);
+    visit_referents(ctx, g.address[i], t, sink);
+  }
+  return true;
 }
 
 }  // namespace
@@ -347,28 +366,26 @@ BuildResult build_graph(const BuildInputs& in, GcWalk& walk, const BuildOptions&
         visited, n));
   }
   lap(out.seconds.merge);
-  // ---- pointers whose type was new to the table: check them now that we may intern
-  {
-    ExternalChecker checker(in.memory, in.offsets, in.types, in.pymalloc, in.rules);
-    UntrackedBatch untracked(untracked_counts);
-    std::vector<Problem> kept;
-    for (Problem& p : out.problems) {
-      if (p.verdict == Verdict::kDeferred) {
-        if (auto tp = in.memory.u64(p.target + static_cast<uint64_t>(in.offsets.type)))
-          in.types.intern(*tp);
-        p.verdict = checker.check_uncached(p.target);
-        if (p.verdict == Verdict::kCode || p.verdict == Verdict::kTypeObject)
-          aux_candidates.push_back(p.target);
-        if (p.verdict == Verdict::kOk || p.verdict == Verdict::kCode) untracked.push(p.target);
-        if (!is_error(p.verdict)) continue;
-      }
-      kept.push_back(p);
-    }
-    out.problems = std::move(kept);
+  // ---- the pointers counted unchecked: each distinct one checked once, then the holders
+  // of the bad ones found by a second visit
+  double judge_seconds = 0;
+  const JudgedUntracked judged = judge_untracked(untracked_counts, in.memory, in.offsets, in.types,
+                                                 in.pymalloc, in.rules, threads);
+  aux_candidates.insert(aux_candidates.end(), judged.aux.begin(), judged.aux.end());
+  if (!judged.bad.empty() &&
+      !find_holders(in, g, static_cast<uint32_t>(n), judged.bad, out.problems, options)) {
+    out.complete = false;
+    out.notes.push_back(
+        fmt::format("time limit reached while finding the holders of {} bad pointers to untracked "
+                    "memory: some are not reported",
+                    judged.bad.size()));
   }
-
+  lap(judge_seconds);
   // ---- auxiliary sources: static types we met, then code objects and static types met
   // as referents; their own referents may name more (nested code objects in co_consts).
+  // Their pointers to untracked objects are checked as they are met and counted apart:
+  // judge_untracked() has balanced the others already.
+  UntrackedCounts aux_counts(in.memory.regions());
   for (size_t i = 0; i < in.types.size(); ++i) {
     const HeapType& t = in.types[static_cast<uint32_t>(i)];
     if (t.valid && !t.heap && t.address != 0) aux_candidates.push_back(t.address);
@@ -385,7 +402,7 @@ BuildResult build_graph(const BuildInputs& in, GcWalk& walk, const BuildOptions&
     g.edge_stores.emplace_back();
     BigVector<uint32_t>& aux_edges = g.edge_stores.back();
     GraphSink sink(g.index, checker, in.memory, aux_edges, out.problems, more);
-    UntrackedBatch untracked(untracked_counts);
+    UntrackedBatch untracked(aux_counts);
     sink.keep_untracked(&untracked);
     size_t next = 0;
     while (next < aux_candidates.size()) {
@@ -425,16 +442,39 @@ BuildResult build_graph(const BuildInputs& in, GcWalk& walk, const BuildOptions&
     }
   }
 
+  // ---- pointers of auxiliary sources whose type was new to the table: check them now
+  // that we may intern (the auxiliary sources met so far are all visited by now)
+  {
+    ExternalChecker checker(in.memory, in.offsets, in.types, in.pymalloc, in.rules);
+    UntrackedBatch untracked(aux_counts);
+    std::vector<Problem> kept;
+    for (Problem& p : out.problems) {
+      if (p.verdict == Verdict::kDeferred) {
+        if (auto tp = in.memory.u64(p.target + static_cast<uint64_t>(in.offsets.type)))
+          in.types.intern(*tp);
+        p.verdict = checker.check_uncached(p.target);
+        if (p.verdict == Verdict::kOk || p.verdict == Verdict::kCode) untracked.push(p.target);
+        if (!is_error(p.verdict)) continue;
+      }
+      kept.push_back(p);
+    }
+    out.problems = std::move(kept);
+  }
+
   fill_problem_slots(in, g, out.problems, options);
   lap(out.seconds.aux);
-  // ---- the untracked balance, before the in-degrees allocate: its counts are released
-  // first. After the deadline it is left out (it may revisit the heap to name parents).
+  // ---- the untracked balance, completed with the auxiliary sources' references, before
+  // the in-degrees allocate: its counts are released first. After the deadline it is left
+  // out (naming the parents of its findings revisits the heap).
   if (!(options.should_stop && options.should_stop())) {
-    out.untracked = untracked_underflows(untracked_counts, in.memory, in.offsets, in.rules);
+    out.untracked =
+        add_aux_references(judged, untracked_counts, aux_counts, in.memory, in.offsets, in.rules);
     out.untracked_balanced = true;
   }
   untracked_counts.release();
+  aux_counts.release();
   lap(out.seconds.untracked);
+  out.seconds.untracked += judge_seconds;
   // ---- in-degrees of tracked objects
   g.in_exact.assign(n, 0);
   constexpr size_t kAhead = 16;  // random increments: prefetch a few edges ahead

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "graph.hpp"
@@ -31,10 +32,33 @@ struct UntrackedUnderflow {
   uint64_t references = 0;  // exact references found
 };
 
-// Every counted object whose refcount is positive, not immortal and lower than the
-// references to it, in ascending address order. The counts are released.
-std::vector<UntrackedUnderflow> untracked_underflows(UntrackedCounts& counts, const Memory& memory,
-                                                     const Offsets& off, RefcountRules rules);
+// What the pointers that the referent pass counted unchecked lead to
+// (GraphSink::count_untracked_unchecked): each distinct address checked once, in address
+// order, on `threads` threads. It takes no deadline: its work is bounded by the pointers
+// already counted, and without it no pointer problem of the objects visited is reported.
+// The same sweep balances them: it reads each object's header anyway.
+struct JudgedUntracked {
+  std::vector<std::pair<uint64_t, Verdict>> bad;  // error verdicts, ascending address
+  std::vector<uint64_t> aux;         // code objects and static types: auxiliary sources
+  std::vector<uint64_t> unbalanced;  // ascending: not set against their refcount (static
+                                     // types, whose tp_base is borrowed; bad pointers)
+  // Live objects (and code objects) whose positive, mortal refcount is lower than the
+  // references counted to them, ascending.
+  std::vector<UntrackedUnderflow> over;
+  size_t judged = 0;  // distinct addresses checked
+};
+JudgedUntracked judge_untracked(const UntrackedCounts& counts, const Memory& memory,
+                                const Offsets& off, TypeTable& types, const Pymalloc& pymalloc,
+                                RefcountRules rules, unsigned threads);
+
+// judged.over, completed with the references that auxiliary sources (visited after the
+// sweep) hold, counted in `aux_counts` (checked when counted): an object they push over
+// its refcount joins, and one already over gets their references added. Ascending.
+std::vector<UntrackedUnderflow> add_aux_references(const JudgedUntracked& judged,
+                                                   const UntrackedCounts& counts,
+                                                   const UntrackedCounts& aux_counts,
+                                                   const Memory& memory, const Offsets& off,
+                                                   RefcountRules rules);
 
 // Receives the referents of one graph object and notes which of the wanted targets
 // (sorted, non-empty) it holds.

@@ -8,19 +8,6 @@
 
 namespace pycore::heap {
 
-namespace {
-
-constexpr uint64_t kSlotBytes = 32;
-constexpr int kOffsetShift = 6;       // bits 6-7: where in its 32 bytes the object starts / 8
-constexpr uint8_t kCountMask = 0x3F;  // bits 0-5: references, up to 63
-constexpr uint64_t kSlotPage = 4096;  // slots per page of the slot array
-
-uint8_t offset_bits(uint64_t address) {
-  return static_cast<uint8_t>(((address >> 3) & 3) << kOffsetShift);
-}
-
-}  // namespace
-
 UntrackedCounts::UntrackedCounts(std::span<const target::Region> regions) {
   uint64_t slots = 0;
   for (const target::Region& r : regions) {
@@ -111,7 +98,9 @@ void UntrackedCounts::count(std::span<const uint64_t> targets) {
       __builtin_prefetch(slots_ + batch_slots_[k + kAhead], 1);
     const uint64_t address = targets[k];
     const uint64_t slot = batch_slots_[k];
-    if (slot == UINT64_MAX) {
+    // A slot knows its object's start to 8 bytes: a misaligned pointer (no object, but
+    // counted unchecked) keeps its exact address in the map.
+    if (slot == UINT64_MAX || (address & 7) != 0) {
       ++overflow_[address];
       continue;
     }
@@ -132,6 +121,32 @@ void UntrackedCounts::count(std::span<const uint64_t> targets) {
   }
 }
 
+std::vector<unsigned char> UntrackedCounts::resident_pages() const {
+  // Pages of slots never written hold no counts: mincore says which were.
+  std::vector<unsigned char> resident((slot_count_ + kSlotPage - 1) / kSlotPage, 1);
+  if (slots_ != nullptr && mincore(slots_, slot_count_, resident.data()) != 0)
+    std::fill(resident.begin(), resident.end(), 1);
+  return resident;
+}
+
+uint64_t UntrackedCounts::references_to(uint64_t address) const {
+  uint64_t references = 0;
+  if (slot_holds(address)) {
+    const Span* s = span_of(address);
+    references = slots_[s->first_slot + (address - s->base) / kSlotBytes] & kCountMask;
+  }
+  if (auto it = overflow_.find(address); it != overflow_.end()) references += it->second;
+  return references;
+}
+
+bool UntrackedCounts::slot_holds(uint64_t address) const {
+  if (slots_ == nullptr || (address & 7) != 0) return false;
+  const Span* s = span_of(address);
+  if (s == nullptr) return false;
+  const uint8_t v = slots_[s->first_slot + (address - s->base) / kSlotBytes];
+  return (v & ~kCountMask) == offset_bits(address);
+}
+
 std::vector<UntrackedCounts::Counted> UntrackedCounts::counted(
     uint64_t min_references, const std::function<bool(uint64_t, uint64_t)>& keep,
     const std::function<void(uint64_t)>& prefetch) const {
@@ -143,7 +158,7 @@ std::vector<UntrackedCounts::Counted> UntrackedCounts::counted(
   auto judge = [&](const Counted& c) {
     if (keep(c.address, c.references)) out.push_back(c);
   };
-  auto offer = [&](uint64_t address, uint64_t references) {
+  for_each_in_slots(min_references, 0, 1, [&](uint64_t address, uint64_t references) {
     if (prefetch) prefetch(address);
     if (waiting == kAhead) {
       judge(ring[first]);
@@ -152,55 +167,12 @@ std::vector<UntrackedCounts::Counted> UntrackedCounts::counted(
     } else {
       ring[(first + waiting++) % kAhead] = Counted{address, references};
     }
-  };
-  if (slots_ != nullptr) {
-    // Pages of slots never written hold no counts: mincore says which were.
-    constexpr uint64_t kPage = 4096;
-    std::vector<unsigned char> resident((slot_count_ + kPage - 1) / kPage, 1);
-    if (mincore(slots_, slot_count_, resident.data()) != 0)
-      std::fill(resident.begin(), resident.end(), 1);
-    for (const Span& s : spans_) {
-      const uint64_t first = s.first_slot;
-      const uint64_t end = first + (s.end - s.base + kSlotBytes - 1) / kSlotBytes;
-      for (uint64_t slot = first; slot < end;) {
-        if ((resident[slot / kPage] & 1) == 0) {
-          slot = std::min(end, (slot / kPage + 1) * kPage);
-          continue;
-        }
-        if (slot % 8 == 0 && slot + 8 <= end) {  // most slots are zero: eight at a time
-          uint64_t word;
-          std::memcpy(&word, slots_ + slot, 8);
-          if (word == 0) {
-            slot += 8;
-            continue;
-          }
-        }
-        const uint8_t v = slots_[slot];
-        if (v != 0) {
-          const uint64_t address = s.base + (slot - first) * kSlotBytes + (v >> kOffsetShift) * 8;
-          uint64_t references = v & kCountMask;
-          if (references == kCountMask)
-            if (auto it = overflow_.find(address); it != overflow_.end()) references += it->second;
-          if (references >= min_references) offer(address, references);
-        }
-        ++slot;
-      }
-    }
-  }
+  });
   for (; waiting > 0; --waiting, first = (first + 1) % kAhead) judge(ring[first]);
-  // The map's own objects: those that shared a slot with another or lay outside the spans
-  // (a saturated slot's extra count was added above).
   std::vector<Counted> rest;
-  for (const auto& [address, references] : overflow_) {
-    bool in_slot = false;
-    if (slots_ != nullptr)
-      if (const Span* s = span_of(address)) {
-        const uint8_t v = slots_[s->first_slot + (address - s->base) / kSlotBytes];
-        in_slot = (v & ~kCountMask) == offset_bits(address);
-      }
-    if (!in_slot && references >= min_references && keep(address, references))
-      rest.push_back({address, references});
-  }
+  for_each_in_map(min_references, [&](uint64_t address, uint64_t references) {
+    if (keep(address, references)) rest.push_back({address, references});
+  });
   auto by_address = [](const Counted& a, const Counted& b) { return a.address < b.address; };
   std::sort(rest.begin(), rest.end(), by_address);
   const auto middle = static_cast<ptrdiff_t>(out.size());

@@ -17,6 +17,7 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <mutex>
 #include <span>
@@ -51,6 +52,19 @@ class UntrackedCounts {
                                const std::function<bool(uint64_t, uint64_t)>& keep,
                                const std::function<void(uint64_t)>& prefetch = {}) const;
 
+  // The references counted to `address` (0 when none).
+  uint64_t references_to(uint64_t address) const;
+
+  // fn(address, references) for each address counted at least min_references times that
+  // has a slot, ascending, in the part-th of `parts` equal shares of the slots (the shares
+  // may be visited at once, from different threads).
+  template <class Fn>
+  void for_each_in_slots(uint64_t min_references, unsigned part, unsigned parts, Fn&& fn) const;
+  // fn(address, references) for the map's own addresses (no slot of their own: they
+  // shared one with another object, lay outside the slots, or are misaligned), in no order.
+  template <class Fn>
+  void for_each_in_map(uint64_t min_references, Fn&& fn) const;
+
   // Counts no more; releases the slots.
   void release();
 
@@ -67,6 +81,16 @@ class UntrackedCounts {
   [[gnu::noinline]] uint64_t slot_of_uncached(uint64_t address, Recent& cached);
   void count(std::span<const uint64_t> targets);  // under lock_
 
+  static constexpr uint64_t kSlotBytes = 32;
+  static constexpr int kOffsetShift = 6;       // bits 6-7: where in its 32 bytes it starts / 8
+  static constexpr uint8_t kCountMask = 0x3F;  // bits 0-5: references, up to 63
+  static constexpr uint64_t kSlotPage = 4096;  // slots per page of the slot array
+  static uint8_t offset_bits(uint64_t address) {
+    return static_cast<uint8_t>(((address >> 3) & 3) << kOffsetShift);
+  }
+  std::vector<unsigned char> resident_pages() const;  // per page of slots: written?
+  bool slot_holds(uint64_t address) const;            // does a slot hold this address's count?
+
   std::vector<Span> spans_;
   // Spans of recent lookups by 1 MiB granule: the targets of one batch are scattered over
   // a few arenas (ints in one, strings in another), too many for a last-span cache alone.
@@ -82,6 +106,52 @@ class UntrackedCounts {
   std::vector<uint64_t> batch_slots_;
   std::mutex lock_;
 };
+
+template <class Fn>
+void UntrackedCounts::for_each_in_slots(uint64_t min_references, unsigned part, unsigned parts,
+                                        Fn&& fn) const {
+  if (slots_ == nullptr) return;
+  parts = parts == 0 ? 1 : parts;
+  const uint64_t part_lo = slot_count_ * part / parts;
+  const uint64_t part_hi = slot_count_ * (part + 1) / parts;
+  const std::vector<unsigned char> resident = resident_pages();
+  for (const Span& s : spans_) {
+    const uint64_t first = s.first_slot;
+    const uint64_t span_end = first + (s.end - s.base + kSlotBytes - 1) / kSlotBytes;
+    const uint64_t end = span_end < part_hi ? span_end : part_hi;
+    for (uint64_t slot = first > part_lo ? first : part_lo; slot < end;) {
+      if ((resident[slot / kSlotPage] & 1) == 0) {
+        const uint64_t next_page = (slot / kSlotPage + 1) * kSlotPage;
+        slot = next_page < end ? next_page : end;
+        continue;
+      }
+      if (slot % 8 == 0 && slot + 8 <= end) {  // most slots are zero: eight at a time
+        uint64_t word;
+        std::memcpy(&word, slots_ + slot, 8);
+        if (word == 0) {
+          slot += 8;
+          continue;
+        }
+      }
+      const uint8_t v = slots_[slot];
+      if (v != 0) {
+        const uint64_t address = s.base + (slot - first) * kSlotBytes + (v >> kOffsetShift) * 8;
+        uint64_t references = v & kCountMask;
+        if (references == kCountMask)  // saturated: the rest is in the map
+          if (auto it = overflow_.find(address); it != overflow_.end()) references += it->second;
+        if (references >= min_references) fn(address, references);
+      }
+      ++slot;
+    }
+  }
+}
+
+template <class Fn>
+void UntrackedCounts::for_each_in_map(uint64_t min_references, Fn&& fn) const {
+  // A saturated slot's extra count was added by for_each_in_slots().
+  for (const auto& [address, references] : overflow_)
+    if (!slot_holds(address) && references >= min_references) fn(address, references);
+}
 
 // One thread's references, handed to UntrackedCounts in batches so that the lock is rare;
 // while another thread holds it, the batch grows (up to kMax) instead of waiting.

@@ -53,6 +53,8 @@ TEST_CASE("untracked references are counted exactly", "[graph]") {
   add(0x5000, 7);          // below every region
   add(0x7f0000200000, 1);  // above every region
   add(0x7f0000000ff8, 4);  // in the gap between regions
+  add(0x10103, 2);         // misaligned (counted unchecked): kept exactly, apart from 0x10100
+  add(0x10100, 1);
   std::shuffle(batch.begin(), batch.end(), std::mt19937(7));
   counts.add(batch);
   CHECK(counted(counts) == expected);
@@ -60,6 +62,25 @@ TEST_CASE("untracked references are counted exactly", "[graph]") {
   CHECK(twice.count(0x10000) == 0);
   CHECK(twice.count(0x7f0000200000) == 0);
   CHECK(twice.at(0x10060) == 64);
+  for (const auto& [address, references] : expected)
+    CHECK(counts.references_to(address) == references);
+  CHECK(counts.references_to(0x10020) == 0);
+  CHECK(counts.references_to(0x10048) == 0);  // in a counted slot, at another offset
+  // Visited in shares (as the judging threads do): each address exactly once.
+  for (unsigned parts : {1u, 2u, 3u, 7u}) {
+    std::map<uint64_t, uint64_t> seen;
+    for (unsigned part = 0; part < parts; ++part) {
+      counts.for_each_in_slots(1, part, parts, [&](uint64_t a, uint64_t n) {
+        CHECK(seen.count(a) == 0);
+        seen[a] = n;
+      });
+    }
+    counts.for_each_in_map(1, [&](uint64_t a, uint64_t n) {
+      CHECK(seen.count(a) == 0);
+      seen[a] = n;
+    });
+    CHECK(seen == expected);
+  }
   counts.release();
   CHECK(counted(counts).empty());
 }
