@@ -1,5 +1,7 @@
-// References counted per untracked object (str, int, untracked tuples, code objects), for
-// the refcount balance in untracked.hpp.
+// References counted per address for every exact pointer that is no tracked object: to
+// untracked objects (str, int, untracked tuples, code objects), or to no live object at
+// all, since the referent pass counts before it checks. judge_untracked() in untracked.hpp
+// checks each counted address once and balances the live ones' refcounts.
 //
 // Keeping one 8-byte target per edge costs 8 bytes per reference (and as much again to sort
 // them): more than the whole graph on a heap of strings. Instead every object gets a one-byte
