@@ -120,6 +120,7 @@ HeapResult analyze_heap(const target::AddressSpace& space, const layout::Layout&
   check_options.leak_min_count_builtin = options.leak_min_count_builtin;
   check_options.max_parents = options.max_parents;
   check_options.max_findings_per_check = options.max_findings_per_check;
+  check_options.threads = build_options.threads;
   progress("checks", 0, 0);
   // After the deadline only the checks that are linear in the graph's own arrays run: the
   // untracked balance (computed with the graph, unless the deadline came first) is dropped,
@@ -144,10 +145,8 @@ HeapResult analyze_heap(const target::AddressSpace& space, const layout::Layout&
 
   result.stats.objects = graph.gc_count;
   result.stats.aux_objects = graph.size_objects() - graph.gc_count;
-  result.stats.edges = graph.edge_count();
-  for (std::span<const uint32_t> run : graph.edge_spans())
-    for (uint32_t e : run)
-      if (e & kConservativeEdge) ++result.stats.conservative_edges;
+  result.stats.edges = built.edges;
+  result.stats.conservative_edges = built.conservative_edges;
   result.stats.types = types.size();
   result.stats.walk_segments = walk.segments;
   result.stats.graph_bytes = graph.memory_bytes();

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <map>
-#include <unordered_map>
 
 namespace pycore::heap {
 
@@ -18,24 +17,6 @@ int rank(const std::string& check) {
   for (int i = 0; i < 7; ++i)
     if (check == order[i]) return i;
   return 7;
-}
-
-// Referrers of a chosen set of tracked objects, found in one pass over all edges: the
-// report needs parents for a handful of objects, not an inverted graph of millions.
-std::unordered_map<uint32_t, std::vector<uint32_t>> referrers_of(
-    const ObjectGraph& g, const std::vector<uint32_t>& wanted, size_t max_each) {
-  std::unordered_map<uint32_t, std::vector<uint32_t>> out;
-  if (wanted.empty()) return out;
-  std::vector<uint8_t> marked(g.gc_count, 0);
-  for (uint32_t w : wanted)
-    if (w < g.gc_count) marked[w] = 1;
-  g.for_each_edge([&](uint32_t src, uint32_t e) {
-    const uint32_t t = e & ~kConservativeEdge;
-    if (t >= g.gc_count || !marked[t]) return;
-    auto& v = out[t];
-    if ((v.empty() || v.back() != src) && v.size() < max_each) v.push_back(src);
-  });
-  return out;
 }
 
 class Checker {
@@ -267,33 +248,23 @@ class Checker {
     }
   }
 
+  // The holders of every object a finding names, tracked or not, from one visit of the
+  // graph.
   void fill_parents() {
-    std::vector<uint32_t> objects;
-    for (const auto& [obj, finding] : parents_wanted_) objects.push_back(obj);
-    auto referrers = referrers_of(g_, objects, o_.max_parents);
-    for (const auto& [obj, finding] : parents_wanted_) {
-      report::Finding& f = out_.findings[finding];
-      auto it = referrers.find(obj);
-      if (it == referrers.end()) continue;
-      for (uint32_t parent : it->second) {
-        for (report::ParentRef& p : in_.describe.parent_refs(parent, g_.address[obj])) {
+    std::vector<WantedHolder> wanted;
+    for (const auto& [obj, finding] : parents_wanted_) wanted.push_back({g_.address[obj], true});
+    for (const auto& [address, finding] : untracked_wanted_) wanted.push_back({address, false});
+    const std::vector<std::vector<uint32_t>> holders =
+        referrers_of(g_, in_.types, in_.describe.visit, wanted, o_.max_parents, o_.threads);
+    std::vector<size_t> findings;
+    for (const auto& [obj, finding] : parents_wanted_) findings.push_back(finding);
+    for (const auto& [address, finding] : untracked_wanted_) findings.push_back(finding);
+    for (size_t k = 0; k < wanted.size(); ++k) {
+      report::Finding& f = out_.findings[findings[k]];
+      for (uint32_t parent : holders[k]) {
+        for (report::ParentRef& p : in_.describe.parent_refs(parent, wanted[k].address)) {
           if (f.parents.size() >= o_.max_parents) break;
           f.parents.push_back(std::move(p));
-        }
-      }
-    }
-    if (!untracked_wanted_.empty()) {
-      std::vector<uint64_t> targets;
-      for (const auto& [address, finding] : untracked_wanted_) targets.push_back(address);
-      auto holders =
-          untracked_referrers(g_, in_.types, in_.describe.visit, targets, o_.max_parents);
-      for (size_t k = 0; k < untracked_wanted_.size(); ++k) {
-        report::Finding& f = out_.findings[untracked_wanted_[k].second];
-        for (uint32_t parent : holders[k]) {
-          for (report::ParentRef& p : in_.describe.parent_refs(parent, targets[k])) {
-            if (f.parents.size() >= o_.max_parents) break;
-            f.parents.push_back(std::move(p));
-          }
         }
       }
     }

@@ -7,6 +7,7 @@
 
 #include "describe.hpp"
 #include "graph_build.hpp"
+#include "holders.hpp"
 #include "pycore/heap/gc_lists.hpp"
 #include "pycore/report/model.hpp"
 #include "untracked.hpp"
@@ -21,6 +22,7 @@ struct CheckOptions {
   // in the heap accounts for (3.12+ keeps the dicts of builtin types in interpreter state).
   size_t leak_min_count_builtin = 1000;
   size_t leak_examples = 5;
+  unsigned threads = 1;  // for the visit that finds the holders of the objects named
 };
 
 struct CheckInputs {

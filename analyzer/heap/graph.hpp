@@ -1,19 +1,22 @@
-// The object graph: flat arrays indexed by object number, edges in CSR form.
+// The object graph: flat arrays indexed by object number. It keeps no edges: the referent
+// pass counts, per tracked object, the exact references it found to it (in_exact) and
+// whether anything referred to it at all (kReferenced); the few objects a finding names get
+// their referrers from a second visit (holders.hpp). Storing ~2 edges per object, merging
+// the threads' stores and inverting them cost more than the checks ever read of them.
 //
 // Object numbers [0, gc_count) are the GC-tracked objects in address order; numbers from
 // gc_count on are auxiliary sources: objects that are not tracked (code objects, static
-// types) but own references to tracked ones, so their edges count. Only tracked objects are
-// edge targets and only they are checked.
+// types) but own references to tracked ones, so their references count. Only tracked
+// objects are counted and checked.
 //
 // Address order keeps the referent pass a sweep through the core instead of a random walk.
-// Memory per object: address 8, refcount 4, type 4, generation 1, flags 1, edge offset 4,
-// in-degree 4 = 26 bytes, plus 4 per edge and the address index (about 1/40 of the heap's
-// bytes).
+// Memory per object: address 8, refcount 4, type 4, generation 1, flags 1, in-degree 4 =
+// 22 bytes, another 4 per further thread while the referent pass counts, plus the address
+// index (about 1/40 of the heap's bytes).
 #pragma once
 
 #include <algorithm>
 #include <cstdint>
-#include <span>
 #include <utility>
 #include <vector>
 
@@ -23,14 +26,12 @@
 
 namespace pycore::heap {
 
-inline constexpr uint32_t kConservativeEdge = 1u << 31;  // flag bit in edge targets
 inline constexpr uint8_t kAuxGeneration = 0xFF;
 
 enum ObjectFlags : uint8_t {
-  kHeaderUnreadable = 1 << 0,    // refcount/type could not be read
-  kReferenced = 1 << 1,          // some edge (exact or conservative) points at it
-  kConservativeSource = 1 << 2,  // some of its edges come from a conservative scan
-  kRoot = 1 << 3,                // referenced from interpreter or thread state
+  kHeaderUnreadable = 1 << 0,  // refcount/type could not be read
+  kReferenced = 1 << 1,        // some reference (exact or conservative) leads to it
+  kRoot = 1 << 3,              // referenced from interpreter or thread state
 };
 
 struct ObjectGraph {
@@ -40,46 +41,7 @@ struct ObjectGraph {
   BigVector<uint8_t> flags;
   uint32_t gc_count = 0;
 
-  // Edges (object number | kConservativeEdge) in CSR form: object i's edges are numbers
-  // edge_begin[i] .. edge_begin[i + 1] - 1. They stay in the stores the referent pass
-  // wrote them to (one per thread, one for the auxiliary sources), in runs of consecutive
-  // objects, so that no pass copies them into one array.
-  struct EdgeRun {
-    uint32_t first_object = 0;  // the run holds objects [first_object, the next run's)
-    uint32_t first_edge = 0;    // edge_begin[first_object]
-    uint32_t store = 0;         // index in edge_stores
-    size_t offset = 0;          // of the run's first edge in its store
-  };
-  BigVector<uint32_t> edge_begin;  // size() + 1 entries
-  std::vector<BigVector<uint32_t>> edge_stores;
-  std::vector<EdgeRun> edge_runs;  // ascending first_object; every object with edges is in one
-
-  size_t edge_count() const { return edge_begin.empty() ? 0 : edge_begin.back(); }
-  // f(source, edge) for every edge, in source order.
-  template <class F>
-  void for_each_edge(F&& f) const {
-    for (size_t k = 0; k < edge_runs.size(); ++k) {
-      const EdgeRun& r = edge_runs[k];
-      const uint32_t end = k + 1 < edge_runs.size() ? edge_runs[k + 1].first_object
-                                                    : static_cast<uint32_t>(edge_begin.size() - 1);
-      const uint32_t* edges = edge_stores[r.store].data() + r.offset;
-      for (uint32_t i = r.first_object; i < end; ++i)
-        for (uint32_t e = edge_begin[i]; e < edge_begin[i + 1]; ++e) f(i, edges[e - r.first_edge]);
-    }
-  }
-  // Every run's edges as one span each, in source order.
-  std::vector<std::span<const uint32_t>> edge_spans() const {
-    std::vector<std::span<const uint32_t>> out;
-    for (size_t k = 0; k < edge_runs.size(); ++k) {
-      const EdgeRun& r = edge_runs[k];
-      const uint32_t end_edge =
-          k + 1 < edge_runs.size() ? edge_runs[k + 1].first_edge : edge_begin.back();
-      out.emplace_back(edge_stores[r.store].data() + r.offset, end_edge - r.first_edge);
-    }
-    return out;
-  }
-
-  BigVector<uint32_t> in_exact;  // exact edges pointing at each tracked object
+  BigVector<uint32_t> in_exact;  // exact references found to each tracked object
 
   AddressIndex index;  // tracked objects only (numbers < gc_count)
 

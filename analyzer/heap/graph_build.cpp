@@ -26,17 +26,20 @@ size_t with_aux(size_t tracked) {
 
 // The referent pass hands out pieces of consecutive objects to whichever thread is free,
 // so that a thread slowed down (by the host, or by costlier objects) does not hold up the
-// other. A thread's edges, problems and auxiliary sources go to its own Worker, piece after
-// piece; each Piece remembers where in them its own begin and end.
+// other. A thread counts references in its own array (adding them up afterwards is one
+// sequential pass; shared counters would need atomic increments), and its problems and
+// auxiliary sources go to its own Worker, piece after piece; each Piece remembers where in
+// them its own begin and end.
 struct Worker {
-  BigVector<uint32_t> targets;
+  BigVector<uint32_t> counts;  // per tracked object: kConservativeMark | exact references
   std::vector<Problem> problems;
   std::vector<uint64_t> aux;  // code objects and static types met as referents
+  uint64_t exact_edges = 0, conservative_edges = 0;
 };
 struct Piece {
   uint32_t lo = 0, hi = 0;
   uint32_t worker = 0;
-  size_t targets = 0, problems = 0, problems_end = 0, aux = 0, aux_end = 0;  // offsets
+  size_t problems = 0, problems_end = 0, aux = 0, aux_end = 0;  // offsets
   std::atomic<size_t> done{0};
   bool stopped = false;
 };
@@ -97,16 +100,13 @@ void visit_pieces(const BuildInputs& in, ObjectGraph& g, std::vector<Piece>& pie
   ExternalChecker checker(memory, in.offsets, in.types, in.pymalloc, in.rules);
   SharedKeysCache shared_keys;
   VisitContext ctx{memory, in.offsets, in.types, &g.index, options.max_items, &shared_keys};
-  // Untouched capacity costs address space only.
-  w.targets.reserve(size_t{8} * g.gc_count);
-  // Edges per object go to edge_begin[i] (turned into offsets when the pieces are joined).
-  GraphSink sink(g.index, checker, memory, w.targets, w.problems, w.aux, &g.edge_begin, &g.flags);
+  w.counts.assign(g.gc_count, 0);
+  GraphSink sink(g.index, checker, memory, w.counts, w.problems, w.aux);
   UntrackedBatch untracked(untracked_counts);
   sink.count_untracked_unchecked(&untracked);
   for (size_t k = next++; k < pieces.size() && !stop.load(std::memory_order_relaxed); k = next++) {
     Piece& c = pieces[k];
     c.worker = worker;
-    c.targets = w.targets.size();
     c.problems = w.problems.size();
     c.aux = w.aux.size();
     for (uint32_t i = c.lo; i < c.hi; ++i) {
@@ -136,6 +136,31 @@ void visit_pieces(const BuildInputs& in, ObjectGraph& g, std::vector<Piece>& pie
     c.aux_end = w.aux.size();
     if (!c.stopped) c.done.store(c.hi - c.lo, std::memory_order_relaxed);
   }
+  w.exact_edges = sink.exact_edges();
+  w.conservative_edges = sink.conservative_edges();
+}
+
+// in_exact and kReferenced from the workers' counts, on `threads` threads (each a range of
+// objects); the first worker's array becomes in_exact.
+void add_counts(ObjectGraph& g, std::vector<Worker>& workers, unsigned threads) {
+  const size_t n = g.gc_count;
+  on_threads(threads, [&](unsigned t) {
+    const size_t lo = n * t / threads, hi = n * (t + 1) / threads;
+    uint32_t* first = workers[0].counts.data();
+    uint8_t* flags = g.flags.data();
+    for (size_t i = lo; i < hi; ++i) {
+      uint32_t any = first[i];
+      uint64_t exact = first[i] & kExactCountMask;
+      for (size_t w = 1; w < workers.size(); ++w) {
+        const uint32_t c = workers[w].counts[i];
+        any |= c;
+        exact += c & kExactCountMask;
+      }
+      first[i] = static_cast<uint32_t>(std::min<uint64_t>(exact, kExactCountMask));
+      if (any != 0) flags[i] |= kReferenced;
+    }
+  });
+  g.in_exact = std::move(workers[0].counts);
 }
 
 // GraphSink keeps no slots: the parents of pointer problems are visited once more, and a
@@ -305,8 +330,6 @@ BuildResult build_graph(const BuildInputs& in, GcWalk& walk, const BuildOptions&
 
   // ---- referents, in pieces of consecutive objects taken by whichever thread is free
   const unsigned threads = threads_for(n, options);
-  g.edge_begin.reserve(with_aux(n) + 1);
-  g.edge_begin.assign(n + 1, 0);
   UntrackedCounts untracked_counts(in.memory.regions());
   // About 16 pieces per thread: few enough that each is long (the prefetch distances are
   // short against it), enough that the threads finish close together.
@@ -330,24 +353,15 @@ BuildResult build_graph(const BuildInputs& in, GcWalk& walk, const BuildOptions&
   });
 
   lap(out.seconds.referents);
-  // ---- the CSR offsets: each piece is a run of edges in its worker's store, where they
-  // stay (nothing is copied).
-  uint64_t total_edges = 0;
-  for (const Worker& w : workers) total_edges += w.targets.size();
-  if (total_edges >= (uint64_t{1} << 31)) out.notes.push_back("more than 2^31 edges: truncated");
+  // ---- the pieces' problems and auxiliary sources, in object order
+  for (const Worker& w : workers) {
+    out.edges += w.exact_edges + w.conservative_edges;
+    out.conservative_edges += w.conservative_edges;
+  }
   std::vector<uint64_t> aux_candidates;
-  uint32_t at = 0;
   size_t visited = 0;
   bool stopped = false;
   for (const Piece& c : pieces) {
-    const uint32_t first_edge = at;
-    for (uint32_t i = c.lo; i < c.hi; ++i) {
-      const uint32_t count = g.edge_begin[i];
-      g.edge_begin[i] = at;
-      at += count;
-    }
-    if (at != first_edge)
-      g.edge_runs.push_back(ObjectGraph::EdgeRun{c.lo, first_edge, c.worker, c.targets});
     const Worker& w = workers[c.worker];
     out.problems.insert(out.problems.end(), w.problems.begin() + static_cast<ptrdiff_t>(c.problems),
                         w.problems.begin() + static_cast<ptrdiff_t>(c.problems_end));
@@ -356,9 +370,6 @@ BuildResult build_graph(const BuildInputs& in, GcWalk& walk, const BuildOptions&
     stopped |= c.stopped;
     visited += c.done.load();
   }
-  g.edge_begin[n] = at;
-  for (Worker& w : workers) g.edge_stores.push_back(std::move(w.targets));
-  workers.clear();
   if (stopped || visited < n) {
     out.complete = false;
     out.notes.push_back(fmt::format(
@@ -395,13 +406,8 @@ BuildResult build_graph(const BuildInputs& in, GcWalk& walk, const BuildOptions&
     ExternalChecker checker(in.memory, in.offsets, in.types, in.pymalloc, in.rules);
     VisitContext ctx{in.memory, in.offsets, in.types, &g.index, options.max_items};
     std::vector<uint64_t> more;
-    // The auxiliary sources' edges: one more store and run, after the tracked objects'.
-    const uint32_t first_edge = g.edge_begin[n];
-    g.edge_runs.push_back(ObjectGraph::EdgeRun{static_cast<uint32_t>(n), first_edge,
-                                               static_cast<uint32_t>(g.edge_stores.size()), 0});
-    g.edge_stores.emplace_back();
-    BigVector<uint32_t>& aux_edges = g.edge_stores.back();
-    GraphSink sink(g.index, checker, in.memory, aux_edges, out.problems, more);
+    // The auxiliary sources' references count with the first worker's.
+    GraphSink sink(g.index, checker, in.memory, workers[0].counts, out.problems, more);
     UntrackedBatch untracked(aux_counts);
     sink.keep_untracked(&untracked);
     size_t next = 0;
@@ -436,10 +442,11 @@ BuildResult build_graph(const BuildInputs& in, GcWalk& walk, const BuildOptions&
       sink.begin(number);
       visit_referents(ctx, p, in.types[ti], sink);
       sink.flush();
-      g.edge_begin.push_back(first_edge + static_cast<uint32_t>(aux_edges.size()));
       aux_candidates.insert(aux_candidates.end(), more.begin(), more.end());
       more.clear();
     }
+    out.edges += sink.exact_edges() + sink.conservative_edges();
+    out.conservative_edges += sink.conservative_edges();
   }
 
   // ---- pointers of auxiliary sources whose type was new to the table: check them now
@@ -475,23 +482,9 @@ BuildResult build_graph(const BuildInputs& in, GcWalk& walk, const BuildOptions&
   aux_counts.release();
   lap(out.seconds.untracked);
   out.seconds.untracked += judge_seconds;
-  // ---- in-degrees of tracked objects
-  g.in_exact.assign(n, 0);
-  constexpr size_t kAhead = 16;  // random increments: prefetch a few edges ahead
-  for (std::span<const uint32_t> run : g.edge_spans()) {
-    const size_t edges = run.size();
-    for (size_t k = 0; k < edges; ++k) {
-      if (k + kAhead < edges) {
-        const uint32_t ahead = run[k + kAhead] & ~kConservativeEdge;
-        if (ahead < n) __builtin_prefetch(&g.in_exact[ahead], 1);
-      }
-      const uint32_t e = run[k];
-      const uint32_t t = e & ~kConservativeEdge;
-      if (t >= n) continue;
-      g.flags[t] |= kReferenced;
-      if ((e & kConservativeEdge) == 0) ++g.in_exact[t];
-    }
-  }
+  // ---- in-degrees of tracked objects: the threads' counts added up
+  add_counts(g, workers, threads);
+  workers.clear();
   lap(out.seconds.in_degree);
   return out;
 }

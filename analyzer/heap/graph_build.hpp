@@ -1,6 +1,7 @@
 // Builds the object graph from the GC lists: headers and types first (one pass), then the
-// referents of every object (split across threads), then the auxiliary sources (code
-// objects and static types reached from tracked objects), then in-degrees.
+// referents of every object (split across threads, each counting the references it finds
+// per target), then the auxiliary sources (code objects and static types reached from
+// tracked objects), then in-degrees from the threads' counts.
 #pragma once
 
 #include <algorithm>
@@ -50,6 +51,9 @@ struct BuildResult {
   bool untracked_balanced = false;
   std::vector<std::string> notes;
   bool complete = true;  // every object's referents were computed
+  // References found to tracked objects (each counted in in_exact or, when conservative,
+  // only in kReferenced), for the statistics.
+  uint64_t edges = 0, conservative_edges = 0;
   struct Tally {
     int64_t objects = 0, bytes = 0;
   };

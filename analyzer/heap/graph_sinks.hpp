@@ -27,34 +27,31 @@ struct Problem {
   const char* storage = nullptr;  // kStorage: what could not be read
 };
 
-// Resolves each pointer to an object number through the address index, or checks what it
-// points at when it is no tracked object.
+// Per-thread reference counts of the referent pass, one word per tracked object: bits 0-30
+// count exact references (saturating), bit 31 says a conservative scan found one.
+inline constexpr uint32_t kConservativeMark = 1u << 31;
+inline constexpr uint32_t kExactCountMask = kConservativeMark - 1;
+
+// Resolves each pointer to an object number through the address index and counts it
+// there, or checks what it points at when it is no tracked object.
 //
 // Each pointer costs cache misses that do not depend on each other's results across
-// pointers, so it goes through two queues, each resolved kBatch pointers after its lines
-// were prefetched, in order: edge() fetches the index's bit word; resolving that either
-// keeps an edge to a tracked object or, for any other pointer, fetches the target's header
-// for the check. Most pointers lead to tracked objects, whose headers are not read here:
-// fetching every target's header up front (as this did before) spent on them memory
-// traffic the other pointers' misses needed. Callers flush() before they read what it
-// wrote.
+// pointers, so it goes through queues, each resolved kBatch pointers after its lines were
+// prefetched, in order: edge() fetches the index's bit word; resolving that either fetches
+// the tracked object's counter (incremented one queue later) or, for any other pointer,
+// fetches the target's header for the check. Most pointers lead to tracked objects, whose
+// headers are not read here. Callers flush() before they read what it wrote.
 class GraphSink {
  public:
-  // Kept edges are appended to `targets` in order; counts[parent] counts them per object
-  // when `counts` is given; flags[parent] gets kConservativeSource when `flags` is given and
-  // a conservative scan of it found a tracked object.
+  // References to tracked objects are counted in `counts` (kConservativeMark, kExactCountMask).
   GraphSink(const AddressIndex& index, ExternalChecker& checker, const Memory& memory,
-            BigVector<uint32_t>& targets, std::vector<Problem>& problems,
-            std::vector<uint64_t>& aux, BigVector<uint32_t>* counts = nullptr,
-            BigVector<uint8_t>* flags = nullptr)
+            BigVector<uint32_t>& counts, std::vector<Problem>& problems, std::vector<uint64_t>& aux)
       : index_(index),
         checker_(checker),
         memory_(memory),
-        targets_(targets),
-        problems_(problems),
-        aux_(aux),
         counts_(counts),
-        flags_(flags) {}
+        problems_(problems),
+        aux_(aux) {}
   GraphSink(const GraphSink&) = delete;
   GraphSink& operator=(const GraphSink&) = delete;
 
@@ -86,8 +83,13 @@ class GraphSink {
   // Resolves every queued pointer.
   void flush() {
     flush_pending();
+    flush_hits();
     flush_untracked();
   }
+
+  // References to tracked objects counted so far: exact, and found by a conservative scan.
+  uint64_t exact_edges() const { return exact_edges_; }
+  uint64_t conservative_edges() const { return conservative_edges_; }
 
  private:
   struct Pending {
@@ -102,6 +104,17 @@ class GraphSink {
     for (size_t k = 0; k < size_; ++k) resolve(pending_[k]);
     size_ = 0;
   }
+  void flush_hits() {
+    for (size_t k = 0; k < hits_size_; ++k) {
+      const uint32_t h = hits_[k];
+      uint32_t& c = counts_[h & kExactCountMask];
+      if (h & kConservativeMark)
+        c |= kConservativeMark;
+      else if ((c & kExactCountMask) != kExactCountMask)
+        ++c;
+    }
+    hits_size_ = 0;
+  }
   void flush_untracked() {
     for (size_t k = 0; k < untracked_size_; ++k) check(untracked_pending_[k]);
     untracked_size_ = 0;
@@ -110,9 +123,10 @@ class GraphSink {
   void resolve(const Pending& e) {
     uint32_t i = index_.find_bit(e.bit);
     if (i != kNoObject) {
-      targets_.push_back(e.conservative ? i | kConservativeEdge : i);
-      if (counts_ != nullptr) ++(*counts_)[e.parent];
-      if (e.conservative && flags_ != nullptr) (*flags_)[e.parent] |= kConservativeSource;
+      __builtin_prefetch(&counts_[i], 1);
+      hits_[hits_size_++] = e.conservative ? i | kConservativeMark : i;
+      ++(e.conservative ? conservative_edges_ : exact_edges_);
+      if (hits_size_ == kBatch) flush_hits();
       return;
     }
     if (e.conservative) return;
@@ -149,18 +163,19 @@ class GraphSink {
   const AddressIndex& index_;
   ExternalChecker& checker_;
   const Memory& memory_;
-  BigVector<uint32_t>& targets_;
+  BigVector<uint32_t>& counts_;
   std::vector<Problem>& problems_;
   std::vector<uint64_t>& aux_;
-  BigVector<uint32_t>* counts_;
-  BigVector<uint8_t>* flags_;
   UntrackedBatch* untracked_ = nullptr;
   bool unchecked_ = false;
   uint32_t current_ = kNoObject;
   std::array<Pending, kBatch> pending_;
   size_t size_ = 0;
+  std::array<uint32_t, kBatch> hits_;  // object number | kConservativeMark
+  size_t hits_size_ = 0;
   std::array<Pending, kBatch> untracked_pending_;
   size_t untracked_size_ = 0;
+  uint64_t exact_edges_ = 0, conservative_edges_ = 0;
 };
 
 // A Problem for every exact pointer to one of `bad` (sorted, with their verdicts), held by

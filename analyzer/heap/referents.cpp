@@ -4,7 +4,7 @@
 #include <cstring>
 
 #include "graph_sinks.hpp"
-#include "untracked.hpp"
+#include "holders.hpp"
 
 namespace pycore::heap {
 

@@ -7,14 +7,6 @@
 
 namespace pycore::heap {
 
-void WantedSink::edge(uint64_t target, const Slot&, bool conservative) {
-  if (conservative || target < sorted_.front() || target > sorted_.back()) return;
-  auto it = std::lower_bound(sorted_.begin(), sorted_.end(), target);
-  if (it == sorted_.end() || *it != target) return;
-  auto& v = out_[static_cast<size_t>(it - sorted_.begin())];
-  if ((v.empty() || v.back() != source_) && v.size() < max_each_) v.push_back(source_);
-}
-
 JudgedUntracked judge_untracked(const UntrackedCounts& counts, const Memory& memory,
                                 const Offsets& off, TypeTable& types, const Pymalloc& pymalloc,
                                 RefcountRules rules, unsigned threads) {
@@ -126,35 +118,6 @@ std::vector<UntrackedUnderflow> add_aux_references(const JudgedUntracked& judged
   const auto middle = static_cast<ptrdiff_t>(out.size());
   out.insert(out.end(), joined.begin(), joined.end());
   std::inplace_merge(out.begin(), out.begin() + middle, out.end(), by_address);
-  return out;
-}
-
-std::vector<std::vector<uint32_t>> untracked_referrers(const ObjectGraph& graph,
-                                                       const TypeTable& types,
-                                                       const VisitContext& visit,
-                                                       const std::vector<uint64_t>& targets,
-                                                       size_t max_each) {
-  std::vector<uint64_t> sorted(targets);
-  std::sort(sorted.begin(), sorted.end());
-  sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
-  std::vector<std::vector<uint32_t>> found(sorted.size());
-  std::vector<std::vector<uint32_t>> out(targets.size());
-  if (sorted.empty()) return out;
-  WantedSink sink(sorted, found, max_each);
-  VisitContext exact_only = visit;
-  exact_only.known = nullptr;  // conservative edges are never named as holders
-  const uint32_t objects = static_cast<uint32_t>(graph.size_objects());
-  for (uint32_t i = 0; i < objects; ++i) {
-    if (graph.flags[i] & kHeaderUnreadable) continue;
-    const HeapType& t = types[graph.type[i]];
-    if (!t.valid) continue;
-    sink.begin(i);
-    visit_referents(exact_only, graph.address[i], t, sink);
-  }
-  for (size_t k = 0; k < targets.size(); ++k) {
-    auto it = std::lower_bound(sorted.begin(), sorted.end(), targets[k]);
-    out[k] = found[static_cast<size_t>(it - sorted.begin())];
-  }
   return out;
 }
 

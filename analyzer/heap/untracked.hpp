@@ -60,31 +60,4 @@ std::vector<UntrackedUnderflow> add_aux_references(const JudgedUntracked& judged
                                                    const Memory& memory, const Offsets& off,
                                                    RefcountRules rules);
 
-// Receives the referents of one graph object and notes which of the wanted targets
-// (sorted, non-empty) it holds.
-class WantedSink {
- public:
-  WantedSink(const std::vector<uint64_t>& sorted, std::vector<std::vector<uint32_t>>& out,
-             size_t max_each)
-      : sorted_(sorted), out_(out), max_each_(max_each) {}
-  void begin(uint32_t source) { source_ = source; }
-  void edge(uint64_t target, const Slot& slot, bool conservative);
-  void storage_problem(uint64_t, const char*) {}
-
- private:
-  const std::vector<uint64_t>& sorted_;
-  std::vector<std::vector<uint32_t>>& out_;
-  size_t max_each_;
-  uint32_t source_ = 0;
-};
-
-// The graph objects (tracked and auxiliary) holding each of `targets` through an exact edge,
-// at most `max_each` per target: one referent pass over the whole graph, run only when
-// there is something to name. Result[i] belongs to targets[i].
-std::vector<std::vector<uint32_t>> untracked_referrers(const ObjectGraph& graph,
-                                                       const TypeTable& types,
-                                                       const VisitContext& visit,
-                                                       const std::vector<uint64_t>& targets,
-                                                       size_t max_each);
-
 }  // namespace pycore::heap

@@ -43,17 +43,17 @@ struct HeapOptions {
 };
 
 struct HeapStats {
-  size_t objects = 0;      // tracked objects in the graph
-  size_t aux_objects = 0;  // untracked sources (code objects, static types)
-  size_t edges = 0;
-  size_t conservative_edges = 0;
+  size_t objects = 0;             // tracked objects in the graph
+  size_t aux_objects = 0;         // untracked sources (code objects, static types)
+  size_t edges = 0;               // references found to tracked objects (conservative ones too)
+  size_t conservative_edges = 0;  // ... of which a conservative scan found
   size_t types = 0;
   size_t graph_bytes = 0;    // memory held by the graph's arrays
   size_t walk_segments = 0;  // GC lists walked in this many segments; 0: the ordinary walk
   double seconds_walk = 0, seconds_graph = 0, seconds_checks = 0;
   double seconds_index = 0, seconds_headers = 0, seconds_referents = 0;  // parts of graph
-  // The rest of the graph build: merging the threads' edges, untracked sources (code
-  // objects, static types), the untracked refcount balance, in-degrees.
+  // The rest of the graph build: joining the threads' problems, untracked sources (code
+  // objects, static types), the untracked refcount balance, adding up the threads' counts.
   double seconds_merge = 0, seconds_aux = 0, seconds_untracked = 0, seconds_in_degree = 0;
 };
 

@@ -1,0 +1,75 @@
+#include "holders.hpp"
+
+#include <algorithm>
+
+#include "on_threads.hpp"
+
+namespace pycore::heap {
+
+namespace {
+
+bool by_address(const WantedHolder& a, const WantedHolder& b) {
+  return a.address < b.address;
+}
+
+}  // namespace
+
+void WantedSink::edge(uint64_t target, const Slot&, bool conservative) {
+  if (target < sorted_.front().address || target > sorted_.back().address) return;
+  auto it =
+      std::lower_bound(sorted_.begin(), sorted_.end(), WantedHolder{target, false}, by_address);
+  if (it == sorted_.end() || it->address != target) return;
+  if (conservative && !it->conservative_too) return;
+  auto& v = out_[static_cast<size_t>(it - sorted_.begin())];
+  if ((v.empty() || v.back() != source_) && v.size() < max_each_) v.push_back(source_);
+}
+
+std::vector<std::vector<uint32_t>> referrers_of(const ObjectGraph& graph, const TypeTable& types,
+                                                const VisitContext& visit,
+                                                const std::vector<WantedHolder>& targets,
+                                                size_t max_each, unsigned threads) {
+  std::vector<std::vector<uint32_t>> out(targets.size());
+  if (targets.empty()) return out;
+  // Unique addresses; an address wanted twice takes conservative finds if either does.
+  std::vector<WantedHolder> sorted(targets);
+  std::sort(sorted.begin(), sorted.end(), by_address);
+  size_t unique = 0;
+  for (const WantedHolder& w : sorted) {
+    if (unique > 0 && sorted[unique - 1].address == w.address)
+      sorted[unique - 1].conservative_too |= w.conservative_too;
+    else
+      sorted[unique++] = w;
+  }
+  sorted.resize(unique);
+
+  // Each thread visits a range of consecutive objects; joined in range order, the holders
+  // stay in ascending number.
+  threads = std::max(threads, 1u);
+  const size_t objects = graph.size_objects();
+  std::vector<std::vector<std::vector<uint32_t>>> found(
+      threads, std::vector<std::vector<uint32_t>>(sorted.size()));
+  on_threads(threads, [&](unsigned t) {
+    const Memory memory = visit.memory;  // own region cache: Memory is not shared
+    const VisitContext mine{memory, visit.off, visit.types, visit.known, visit.max_items};
+    WantedSink sink(sorted, found[t], max_each);
+    const auto lo = static_cast<uint32_t>(objects * t / threads);
+    const auto hi = static_cast<uint32_t>(objects * (t + 1) / threads);
+    for (uint32_t i = lo; i < hi; ++i) {
+      if (graph.flags[i] & kHeaderUnreadable) continue;
+      const HeapType& type = types[graph.type[i]];
+      if (!type.valid) continue;
+      sink.begin(i);
+      visit_referents(mine, graph.address[i], type, sink);
+    }
+  });
+  for (size_t k = 0; k < targets.size(); ++k) {
+    const auto at = static_cast<size_t>(
+        std::lower_bound(sorted.begin(), sorted.end(), targets[k], by_address) - sorted.begin());
+    for (unsigned t = 0; t < threads; ++t)
+      for (uint32_t holder : found[t][at])
+        if (out[k].size() < max_each) out[k].push_back(holder);
+  }
+  return out;
+}
+
+}  // namespace pycore::heap

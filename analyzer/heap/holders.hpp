@@ -1,0 +1,49 @@
+// Who holds the objects a finding names. The graph keeps no edges (graph.hpp), so the
+// holders are found by visiting every graph object once more, only when some finding needs
+// them: one pass for all the wanted objects at once.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "graph.hpp"
+#include "referents.hpp"
+#include "types.hpp"
+
+namespace pycore::heap {
+
+struct WantedHolder {
+  uint64_t address = 0;
+  // Whether a pointer found by a conservative scan names a holder: yes for tracked objects
+  // (the report marks such parents conservative), no for untracked ones, whose balance
+  // never counts conservative pointers.
+  bool conservative_too = false;
+};
+
+// Receives the referents of one graph object and notes which of the wanted targets
+// (sorted by address, unique, non-empty) it holds.
+class WantedSink {
+ public:
+  WantedSink(const std::vector<WantedHolder>& sorted, std::vector<std::vector<uint32_t>>& out,
+             size_t max_each)
+      : sorted_(sorted), out_(out), max_each_(max_each) {}
+  void begin(uint32_t source) { source_ = source; }
+  void edge(uint64_t target, const Slot& slot, bool conservative);
+  void storage_problem(uint64_t, const char*) {}
+
+ private:
+  const std::vector<WantedHolder>& sorted_;
+  std::vector<std::vector<uint32_t>>& out_;
+  size_t max_each_;
+  uint32_t source_ = 0;
+};
+
+// The graph objects (tracked and auxiliary, in ascending number) holding each of
+// `targets`, at most `max_each` per target: one visit of the whole graph, split across
+// `threads`. Result[i] belongs to targets[i]. Conservative finds need visit.known.
+std::vector<std::vector<uint32_t>> referrers_of(const ObjectGraph& graph, const TypeTable& types,
+                                                const VisitContext& visit,
+                                                const std::vector<WantedHolder>& targets,
+                                                size_t max_each, unsigned threads);
+
+}  // namespace pycore::heap
