@@ -121,6 +121,7 @@ HeapResult analyze_heap(const target::AddressSpace& space, const layout::Layout&
   check_options.max_parents = options.max_parents;
   check_options.max_findings_per_check = options.max_findings_per_check;
   check_options.threads = build_options.threads;
+  check_options.should_stop = should_stop;
   progress("checks", 0, 0);
   // After the deadline only the checks that are linear in the graph's own arrays run: the
   // untracked balance (computed with the graph, unless the deadline came first) is dropped,

@@ -254,14 +254,18 @@ class Checker {
     std::vector<WantedHolder> wanted;
     for (const auto& [obj, finding] : parents_wanted_) wanted.push_back({g_.address[obj], true});
     for (const auto& [address, finding] : untracked_wanted_) wanted.push_back({address, false});
-    const std::vector<std::vector<uint32_t>> holders =
-        referrers_of(g_, in_.types, in_.describe.visit, wanted, o_.max_parents, o_.threads);
+    const Referrers holders = referrers_of(g_, in_.types, in_.describe.visit, wanted,
+                                           o_.max_parents, o_.threads, o_.should_stop);
+    if (!holders.complete)
+      out_.warnings.push_back(
+          "time limit reached while looking for the containers that hold the objects found: "
+          "some findings name fewer parents than hold them");
     std::vector<size_t> findings;
     for (const auto& [obj, finding] : parents_wanted_) findings.push_back(finding);
     for (const auto& [address, finding] : untracked_wanted_) findings.push_back(finding);
     for (size_t k = 0; k < wanted.size(); ++k) {
       report::Finding& f = out_.findings[findings[k]];
-      for (uint32_t parent : holders[k]) {
+      for (uint32_t parent : holders.of[k]) {
         for (report::ParentRef& p : in_.describe.parent_refs(parent, wanted[k].address)) {
           if (f.parents.size() >= o_.max_parents) break;
           f.parents.push_back(std::move(p));
@@ -273,13 +277,14 @@ class Checker {
       std::vector<std::string> exact;
       for (const auto& p : f.parents)
         if (!p.conservative) exact.push_back(Describer::parent_text(p));
-      std::string more =
-          f.count > static_cast<int64_t>(exact.size())
-              ? fmt::format(", and {} more", f.count - static_cast<int64_t>(exact.size()))
-              : "";
-      f.message = fmt::format("refcount of {} is {} but {} objects refer to it: {}{}",
+      f.message = fmt::format("refcount of {} is {} but {} objects refer to it",
                               in_.describe.object_text(f.object.address, f.object.type),
-                              f.object.refcount.value_or(0), f.count, fmt::join(exact, ", "), more);
+                              f.object.refcount.value_or(0), f.count);
+      // None named: the time limit cut the search for them short (a warning says so).
+      if (exact.empty()) continue;
+      f.message += fmt::format(": {}", fmt::join(exact, ", "));
+      if (f.count > static_cast<int64_t>(exact.size()))
+        f.message += fmt::format(", and {} more", f.count - static_cast<int64_t>(exact.size()));
     }
     // Name the holders in the other findings about tracked objects too.
     for (const auto& [obj, finding] : parents_wanted_) {

@@ -2,6 +2,7 @@
 // the containers (with slots) that point at it. See docs/checks.md.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,9 @@ struct CheckOptions {
   size_t leak_min_count_builtin = 1000;
   size_t leak_examples = 5;
   unsigned threads = 1;  // for the visit that finds the holders of the objects named
+  // Polled by that visit; when it says stop, the parents not yet found are left out (and a
+  // warning says so).
+  std::function<bool()> should_stop;
 };
 
 struct CheckInputs {

@@ -1,12 +1,15 @@
 #include "holders.hpp"
 
 #include <algorithm>
+#include <atomic>
 
 #include "on_threads.hpp"
 
 namespace pycore::heap {
 
 namespace {
+
+constexpr uint32_t kPollEvery = 4096;  // objects between stop polls
 
 bool by_address(const WantedHolder& a, const WantedHolder& b) {
   return a.address < b.address;
@@ -24,11 +27,11 @@ void WantedSink::edge(uint64_t target, const Slot&, bool conservative) {
   if ((v.empty() || v.back() != source_) && v.size() < max_each_) v.push_back(source_);
 }
 
-std::vector<std::vector<uint32_t>> referrers_of(const ObjectGraph& graph, const TypeTable& types,
-                                                const VisitContext& visit,
-                                                const std::vector<WantedHolder>& targets,
-                                                size_t max_each, unsigned threads) {
-  std::vector<std::vector<uint32_t>> out(targets.size());
+Referrers referrers_of(const ObjectGraph& graph, const TypeTable& types, const VisitContext& visit,
+                       const std::vector<WantedHolder>& targets, size_t max_each, unsigned threads,
+                       const std::function<bool()>& should_stop) {
+  Referrers out;
+  out.of.resize(targets.size());
   if (targets.empty()) return out;
   // Unique addresses; an address wanted twice takes conservative finds if either does.
   std::vector<WantedHolder> sorted(targets);
@@ -48,6 +51,7 @@ std::vector<std::vector<uint32_t>> referrers_of(const ObjectGraph& graph, const 
   const size_t objects = graph.size_objects();
   std::vector<std::vector<std::vector<uint32_t>>> found(
       threads, std::vector<std::vector<uint32_t>>(sorted.size()));
+  std::atomic<bool> stopped{false};
   on_threads(threads, [&](unsigned t) {
     const Memory memory = visit.memory;  // own region cache: Memory is not shared
     const VisitContext mine{memory, visit.off, visit.types, visit.known, visit.max_items};
@@ -55,6 +59,11 @@ std::vector<std::vector<uint32_t>> referrers_of(const ObjectGraph& graph, const 
     const auto lo = static_cast<uint32_t>(objects * t / threads);
     const auto hi = static_cast<uint32_t>(objects * (t + 1) / threads);
     for (uint32_t i = lo; i < hi; ++i) {
+      if ((i - lo) % kPollEvery == 0 && should_stop &&
+          (stopped.load(std::memory_order_relaxed) || should_stop())) {
+        stopped.store(true, std::memory_order_relaxed);
+        return;
+      }
       if (graph.flags[i] & kHeaderUnreadable) continue;
       const HeapType& type = types[graph.type[i]];
       if (!type.valid) continue;
@@ -67,8 +76,9 @@ std::vector<std::vector<uint32_t>> referrers_of(const ObjectGraph& graph, const 
         std::lower_bound(sorted.begin(), sorted.end(), targets[k], by_address) - sorted.begin());
     for (unsigned t = 0; t < threads; ++t)
       for (uint32_t holder : found[t][at])
-        if (out[k].size() < max_each) out[k].push_back(holder);
+        if (out.of[k].size() < max_each) out.of[k].push_back(holder);
   }
+  out.complete = !stopped.load();
   return out;
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "graph.hpp"
@@ -38,12 +39,17 @@ class WantedSink {
   uint32_t source_ = 0;
 };
 
+struct Referrers {
+  std::vector<std::vector<uint32_t>> of;  // of[i] belongs to targets[i]
+  bool complete = true;                   // false: should_stop ended the visit early
+};
+
 // The graph objects (tracked and auxiliary, in ascending number) holding each of
 // `targets`, at most `max_each` per target: one visit of the whole graph, split across
-// `threads`. Result[i] belongs to targets[i]. Conservative finds need visit.known.
-std::vector<std::vector<uint32_t>> referrers_of(const ObjectGraph& graph, const TypeTable& types,
-                                                const VisitContext& visit,
-                                                const std::vector<WantedHolder>& targets,
-                                                size_t max_each, unsigned threads);
+// `threads`, each polling should_stop (when given) every few thousand objects.
+// Conservative finds need visit.known.
+Referrers referrers_of(const ObjectGraph& graph, const TypeTable& types, const VisitContext& visit,
+                       const std::vector<WantedHolder>& targets, size_t max_each, unsigned threads,
+                       const std::function<bool()>& should_stop = {});
 
 }  // namespace pycore::heap
