@@ -254,8 +254,11 @@ class Checker {
     std::vector<WantedHolder> wanted;
     for (const auto& [obj, finding] : parents_wanted_) wanted.push_back({g_.address[obj], true});
     for (const auto& [address, finding] : untracked_wanted_) wanted.push_back({address, false});
-    const Referrers holders = referrers_of(g_, in_.types, in_.describe.visit, wanted,
-                                           o_.max_parents, o_.threads, o_.should_stop);
+    HolderSearch search;
+    search.max_each = o_.max_parents;
+    search.threads = o_.threads;
+    search.should_stop = o_.should_stop;
+    const Referrers holders = referrers_of(g_, in_.types, in_.describe.visit, wanted, search);
     if (!holders.complete)
       out_.warnings.push_back(
           "time limit reached while looking for the containers that hold the objects found: "

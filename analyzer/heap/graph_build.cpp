@@ -9,6 +9,7 @@
 #include <unordered_set>
 
 #include "headers.hpp"
+#include "holders.hpp"
 #include "on_threads.hpp"
 
 namespace pycore::heap {
@@ -210,23 +211,24 @@ void fill_problem_slots(const BuildInputs& in, const ObjectGraph& g, std::vector
   }
 }
 
-// The tracked objects [0, n) that hold each bad pointer (one Problem per slot), in object
-// order: a second visit of the graph, made only when judge_untracked() found bad pointers.
-// Returns false when should_stop ended it.
-bool find_holders(const BuildInputs& in, const ObjectGraph& g, uint32_t n,
+// A Problem for every slot of a tracked object that holds one of the bad pointers, found by
+// a second visit of the graph (made only when judge_untracked() found bad pointers, before
+// any auxiliary source joins the graph). Returns false when should_stop ended it.
+bool find_holders(const BuildInputs& in, const ObjectGraph& g,
                   const std::vector<std::pair<uint64_t, Verdict>>& bad,
-                  std::vector<Problem>& problems, const BuildOptions& options) {
-  PointerHolderSink sink(bad, problems);
-  const VisitContext ctx{in.memory, in.offsets, in.types, nullptr, options.max_items};
-  for (uint32_t i = 0; i < n; ++i) {
-    if (i % kPollEvery == 0 && options.should_stop && options.should_stop()) return false;
-    if (g.flags[i] & kHeaderUnreadable) continue;
-    const HeapType& t = in.types[g.type[i]];
-    if (!t.valid) continue;
-    sink.begin(i);
-    visit_referents(ctx, g.address[i], t, sink);
-  }
-  return true;
+                  std::vector<Problem>& problems, const BuildOptions& options, unsigned threads) {
+  std::vector<WantedHolder> wanted;
+  for (const auto& [address, verdict] : bad) wanted.push_back({address, false});
+  HolderSearch search;
+  search.every_slot = true;
+  search.threads = threads;
+  search.should_stop = options.should_stop;
+  const VisitContext exact_only{in.memory, in.offsets, in.types, nullptr, options.max_items};
+  const Referrers holders = referrers_of(g, in.types, exact_only, wanted, search);
+  for (size_t k = 0; k < bad.size(); ++k)
+    for (uint32_t parent : holders.of[k])
+      problems.push_back(Problem{parent, bad[k].first, Slot{}, bad[k].second, nullptr});
+  return holders.complete;
 }
 
 }  // namespace
@@ -383,8 +385,7 @@ BuildResult build_graph(const BuildInputs& in, GcWalk& walk, const BuildOptions&
   const JudgedUntracked judged = judge_untracked(untracked_counts, in.memory, in.offsets, in.types,
                                                  in.pymalloc, in.rules, threads);
   aux_candidates.insert(aux_candidates.end(), judged.aux.begin(), judged.aux.end());
-  if (!judged.bad.empty() &&
-      !find_holders(in, g, static_cast<uint32_t>(n), judged.bad, out.problems, options)) {
+  if (!judged.bad.empty() && !find_holders(in, g, judged.bad, out.problems, options, threads)) {
     out.complete = false;
     out.notes.push_back(
         fmt::format("time limit reached while finding the holders of {} bad pointers to untracked "

@@ -61,7 +61,7 @@ class GraphSink {
   void keep_untracked(UntrackedBatch* untracked) { untracked_ = untracked; }
   // Count every exact pointer that is no tracked object, unchecked: judge_untracked()
   // checks each distinct one afterwards, and the holders of the bad ones are found by
-  // visiting the graph again (PointerHolderSink). Most such pointers lead to a few objects
+  // visiting the graph again (holders.hpp). Most such pointers lead to a few objects
   // each (ints, strings): checking each pointer here cost a fifth of the referent pass.
   void count_untracked_unchecked(UntrackedBatch* untracked) {
     untracked_ = untracked;
@@ -176,30 +176,6 @@ class GraphSink {
   std::array<Pending, kBatch> untracked_pending_;
   size_t untracked_size_ = 0;
   uint64_t exact_edges_ = 0, conservative_edges_ = 0;
-};
-
-// A Problem for every exact pointer to one of `bad` (sorted, with their verdicts), held by
-// the objects visited: the holders of the bad pointers judge_untracked() found.
-class PointerHolderSink {
- public:
-  PointerHolderSink(const std::vector<std::pair<uint64_t, Verdict>>& bad,
-                    std::vector<Problem>& problems)
-      : bad_(bad), problems_(problems) {}
-  void begin(uint32_t object) { current_ = object; }
-  void edge(uint64_t target, const Slot&, bool conservative) {
-    if (conservative || target < bad_.front().first || target > bad_.back().first) return;
-    auto it = std::lower_bound(
-        bad_.begin(), bad_.end(), target,
-        [](const std::pair<uint64_t, Verdict>& b, uint64_t t) { return b.first < t; });
-    if (it != bad_.end() && it->first == target)
-      problems_.push_back(Problem{current_, target, Slot{}, it->second, nullptr});
-  }
-  void storage_problem(uint64_t, const char*) {}  // the first visit reported these
-
- private:
-  const std::vector<std::pair<uint64_t, Verdict>>& bad_;
-  std::vector<Problem>& problems_;
-  uint32_t current_ = kNoObject;
 };
 
 // Collects the slots through which one object holds `target` (or any of `targets`).

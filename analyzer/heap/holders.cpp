@@ -24,12 +24,12 @@ void WantedSink::edge(uint64_t target, const Slot&, bool conservative) {
   if (it == sorted_.end() || it->address != target) return;
   if (conservative && !it->conservative_too) return;
   auto& v = out_[static_cast<size_t>(it - sorted_.begin())];
-  if ((v.empty() || v.back() != source_) && v.size() < max_each_) v.push_back(source_);
+  if ((search_.every_slot || v.empty() || v.back() != source_) && v.size() < search_.max_each)
+    v.push_back(source_);
 }
 
 Referrers referrers_of(const ObjectGraph& graph, const TypeTable& types, const VisitContext& visit,
-                       const std::vector<WantedHolder>& targets, size_t max_each, unsigned threads,
-                       const std::function<bool()>& should_stop) {
+                       const std::vector<WantedHolder>& targets, const HolderSearch& search) {
   Referrers out;
   out.of.resize(targets.size());
   if (targets.empty()) return out;
@@ -47,7 +47,8 @@ Referrers referrers_of(const ObjectGraph& graph, const TypeTable& types, const V
 
   // Each thread visits a range of consecutive objects; joined in range order, the holders
   // stay in ascending number.
-  threads = std::max(threads, 1u);
+  const unsigned threads = std::max(search.threads, 1u);
+  const std::function<bool()>& should_stop = search.should_stop;
   const size_t objects = graph.size_objects();
   std::vector<std::vector<std::vector<uint32_t>>> found(
       threads, std::vector<std::vector<uint32_t>>(sorted.size()));
@@ -55,7 +56,7 @@ Referrers referrers_of(const ObjectGraph& graph, const TypeTable& types, const V
   on_threads(threads, [&](unsigned t) {
     const Memory memory = visit.memory;  // own region cache: Memory is not shared
     const VisitContext mine{memory, visit.off, visit.types, visit.known, visit.max_items};
-    WantedSink sink(sorted, found[t], max_each);
+    WantedSink sink(sorted, found[t], search);
     const auto lo = static_cast<uint32_t>(objects * t / threads);
     const auto hi = static_cast<uint32_t>(objects * (t + 1) / threads);
     for (uint32_t i = lo; i < hi; ++i) {
@@ -76,7 +77,7 @@ Referrers referrers_of(const ObjectGraph& graph, const TypeTable& types, const V
         std::lower_bound(sorted.begin(), sorted.end(), targets[k], by_address) - sorted.begin());
     for (unsigned t = 0; t < threads; ++t)
       for (uint32_t holder : found[t][at])
-        if (out.of[k].size() < max_each) out.of[k].push_back(holder);
+        if (out.of[k].size() < search.max_each) out.of[k].push_back(holder);
   }
   out.complete = !stopped.load();
   return out;

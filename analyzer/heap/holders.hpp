@@ -3,6 +3,7 @@
 // them: one pass for all the wanted objects at once.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <vector>
@@ -21,13 +22,22 @@ struct WantedHolder {
   bool conservative_too = false;
 };
 
+struct HolderSearch {
+  size_t max_each = SIZE_MAX;  // holders kept per target
+  // Keep a holder once per slot that holds the target (a list holding it twice is listed
+  // twice), instead of once.
+  bool every_slot = false;
+  unsigned threads = 1;
+  std::function<bool()> should_stop;  // polled every few thousand objects on each thread
+};
+
 // Receives the referents of one graph object and notes which of the wanted targets
 // (sorted by address, unique, non-empty) it holds.
 class WantedSink {
  public:
   WantedSink(const std::vector<WantedHolder>& sorted, std::vector<std::vector<uint32_t>>& out,
-             size_t max_each)
-      : sorted_(sorted), out_(out), max_each_(max_each) {}
+             const HolderSearch& search)
+      : sorted_(sorted), out_(out), search_(search) {}
   void begin(uint32_t source) { source_ = source; }
   void edge(uint64_t target, const Slot& slot, bool conservative);
   void storage_problem(uint64_t, const char*) {}
@@ -35,7 +45,7 @@ class WantedSink {
  private:
   const std::vector<WantedHolder>& sorted_;
   std::vector<std::vector<uint32_t>>& out_;
-  size_t max_each_;
+  const HolderSearch& search_;
   uint32_t source_ = 0;
 };
 
@@ -45,11 +55,9 @@ struct Referrers {
 };
 
 // The graph objects (tracked and auxiliary, in ascending number) holding each of
-// `targets`, at most `max_each` per target: one visit of the whole graph, split across
-// `threads`, each polling should_stop (when given) every few thousand objects.
+// `targets`: one visit of every object in the graph so far, split across search.threads.
 // Conservative finds need visit.known.
 Referrers referrers_of(const ObjectGraph& graph, const TypeTable& types, const VisitContext& visit,
-                       const std::vector<WantedHolder>& targets, size_t max_each, unsigned threads,
-                       const std::function<bool()>& should_stop = {});
+                       const std::vector<WantedHolder>& targets, const HolderSearch& search);
 
 }  // namespace pycore::heap

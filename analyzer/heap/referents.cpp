@@ -645,8 +645,6 @@ void visit_referents(const VisitContext& ctx, uint64_t obj, const HeapType& type
 template void visit_referents<GraphSink>(const VisitContext&, uint64_t, const HeapType&,
                                          GraphSink&);
 template void visit_referents<SlotSink>(const VisitContext&, uint64_t, const HeapType&, SlotSink&);
-template void visit_referents<PointerHolderSink>(const VisitContext&, uint64_t, const HeapType&,
-                                                 PointerHolderSink&);
 template void visit_referents<WantedSink>(const VisitContext&, uint64_t, const HeapType&,
                                           WantedSink&);
 

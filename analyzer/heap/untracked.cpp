@@ -2,10 +2,43 @@
 
 #include <algorithm>
 #include <array>
+#include <optional>
 
 #include "on_threads.hpp"
 
 namespace pycore::heap {
+
+namespace {
+
+// The underflow of a live object with `references` counted to it, if its refcount is
+// positive, mortal and lower.
+std::optional<UntrackedUnderflow> over_refcount(const Memory& m, const Offsets& off,
+                                                RefcountRules rules, uint64_t address,
+                                                uint64_t references) {
+  // One reference never exceeds a positive refcount: most objects need no read.
+  if (references < 2) return std::nullopt;
+  auto rc = m.i64(address + static_cast<uint64_t>(off.refcnt));
+  if (rc && *rc > 0 && !rules.immortal(*rc) && references > static_cast<uint64_t>(*rc))
+    return UntrackedUnderflow{address, *rc, references};
+  return std::nullopt;
+}
+
+// Files one checked address of judge_untracked() by its verdict.
+void file(JudgedUntracked& out, const Memory& m, const Offsets& off, RefcountRules rules,
+          uint64_t address, uint64_t references, Verdict v) {
+  if (v == Verdict::kOk || v == Verdict::kCode) {
+    if (auto u = over_refcount(m, off, rules, address, references)) out.over.push_back(*u);
+    if (v == Verdict::kCode) out.aux.push_back(address);
+  } else if (v == Verdict::kTypeObject) {
+    out.aux.push_back(address);
+    out.unbalanced.push_back(address);
+  } else if (is_error(v)) {
+    out.bad.emplace_back(address, v);
+    out.unbalanced.push_back(address);
+  }
+}
+
+}  // namespace
 
 JudgedUntracked judge_untracked(const UntrackedCounts& counts, const Memory& memory,
                                 const Offsets& off, TypeTable& types, const Pymalloc& pymalloc,
@@ -15,12 +48,6 @@ JudgedUntracked judge_untracked(const UntrackedCounts& counts, const Memory& mem
     JudgedUntracked judged;
     std::vector<UntrackedCounts::Counted> deferred;  // type not in the table yet
   };
-  auto balance = [&](const Memory& m, uint64_t address, uint64_t references,
-                     std::vector<UntrackedUnderflow>& over) {
-    auto rc = m.i64(address + static_cast<uint64_t>(off.refcnt));
-    if (rc && *rc > 0 && !rules.immortal(*rc) && references > static_cast<uint64_t>(*rc))
-      over.push_back({address, *rc, references});
-  };
   std::vector<Part> parts(threads);
   on_threads(threads, [&](unsigned t) {
     const Memory mine = memory;  // own region cache
@@ -29,19 +56,10 @@ JudgedUntracked judge_untracked(const UntrackedCounts& counts, const Memory& mem
     auto judge = [&](uint64_t address, uint64_t references) {
       ++part.judged.judged;
       const Verdict v = checker.check_like_last(address);
-      if (v == Verdict::kOk || v == Verdict::kCode) {
-        // One reference never exceeds a positive refcount.
-        if (references >= 2) balance(mine, address, references, part.judged.over);
-        if (v == Verdict::kCode) part.judged.aux.push_back(address);
-      } else if (v == Verdict::kDeferred) {
+      if (v == Verdict::kDeferred)
         part.deferred.push_back({address, references});
-      } else if (v == Verdict::kTypeObject) {
-        part.judged.aux.push_back(address);
-        part.judged.unbalanced.push_back(address);
-      } else if (is_error(v)) {
-        part.judged.bad.emplace_back(address, v);
-        part.judged.unbalanced.push_back(address);
-      }
+      else
+        file(part.judged, mine, off, rules, address, references, v);
     };
     // Each header is fetched kAhead addresses before it is read.
     constexpr size_t kAhead = 16;
@@ -72,12 +90,7 @@ JudgedUntracked judge_untracked(const UntrackedCounts& counts, const Memory& mem
   ExternalChecker checker(memory, off, types, pymalloc, rules);
   for (const auto& [address, references] : deferred) {
     if (auto tp = memory.u64(address + static_cast<uint64_t>(off.type))) types.intern(*tp);
-    const Verdict v = checker.check_uncached(address);
-    if (v == Verdict::kCode || v == Verdict::kTypeObject) out.aux.push_back(address);
-    if (v == Verdict::kTypeObject || is_error(v)) out.unbalanced.push_back(address);
-    if (is_error(v)) out.bad.emplace_back(address, v);
-    if ((v == Verdict::kOk || v == Verdict::kCode) && references >= 2)
-      balance(memory, address, references, out.over);
+    file(out, memory, off, rules, address, references, checker.check_uncached(address));
   }
   std::sort(out.bad.begin(), out.bad.end());
   std::sort(out.unbalanced.begin(), out.unbalanced.end());
@@ -107,10 +120,7 @@ std::vector<UntrackedUnderflow> add_aux_references(const JudgedUntracked& judged
       it->references = references;
       return;
     }
-    if (references < 2) return;
-    auto rc = memory.i64(address + static_cast<uint64_t>(off.refcnt));
-    if (rc && *rc > 0 && !rules.immortal(*rc) && references > static_cast<uint64_t>(*rc))
-      joined.push_back({address, *rc, references});
+    if (auto u = over_refcount(memory, off, rules, address, references)) joined.push_back(*u);
   };
   aux_counts.for_each_in_slots(1, 0, 1, visit);
   aux_counts.for_each_in_map(1, visit);

@@ -3,7 +3,6 @@
 #include <sys/mman.h>
 
 #include <algorithm>
-#include <array>
 #include <cstring>
 
 namespace pycore::heap {
@@ -145,40 +144,6 @@ bool UntrackedCounts::slot_holds(uint64_t address) const {
   if (s == nullptr) return false;
   const uint8_t v = slots_[s->first_slot + (address - s->base) / kSlotBytes];
   return (v & ~kCountMask) == offset_bits(address);
-}
-
-std::vector<UntrackedCounts::Counted> UntrackedCounts::counted(
-    uint64_t min_references, const std::function<bool(uint64_t, uint64_t)>& keep,
-    const std::function<void(uint64_t)>& prefetch) const {
-  std::vector<Counted> out;
-  // Candidates wait in a ring until kAhead more were found, their objects prefetched.
-  constexpr size_t kAhead = 16;
-  std::array<Counted, kAhead> ring;
-  size_t first = 0, waiting = 0;
-  auto judge = [&](const Counted& c) {
-    if (keep(c.address, c.references)) out.push_back(c);
-  };
-  for_each_in_slots(min_references, 0, 1, [&](uint64_t address, uint64_t references) {
-    if (prefetch) prefetch(address);
-    if (waiting == kAhead) {
-      judge(ring[first]);
-      ring[first] = Counted{address, references};
-      first = (first + 1) % kAhead;
-    } else {
-      ring[(first + waiting++) % kAhead] = Counted{address, references};
-    }
-  });
-  for (; waiting > 0; --waiting, first = (first + 1) % kAhead) judge(ring[first]);
-  std::vector<Counted> rest;
-  for_each_in_map(min_references, [&](uint64_t address, uint64_t references) {
-    if (keep(address, references)) rest.push_back({address, references});
-  });
-  auto by_address = [](const Counted& a, const Counted& b) { return a.address < b.address; };
-  std::sort(rest.begin(), rest.end(), by_address);
-  const auto middle = static_cast<ptrdiff_t>(out.size());
-  out.insert(out.end(), rest.begin(), rest.end());
-  std::inplace_merge(out.begin(), out.begin() + middle, out.end(), by_address);
-  return out;
 }
 
 }  // namespace pycore::heap

@@ -20,7 +20,6 @@
 #include <array>
 #include <cstdint>
 #include <cstring>
-#include <functional>
 #include <mutex>
 #include <span>
 #include <unordered_map>
@@ -47,13 +46,6 @@ class UntrackedCounts {
     uint64_t address = 0;
     uint64_t references = 0;
   };
-  // The addresses counted at least min_references times for which keep(address,
-  // references) holds, in ascending address order. keep() is asked a few addresses after
-  // prefetch(address) was (when given): it usually reads the object, which is elsewhere.
-  std::vector<Counted> counted(uint64_t min_references,
-                               const std::function<bool(uint64_t, uint64_t)>& keep,
-                               const std::function<void(uint64_t)>& prefetch = {}) const;
-
   // The references counted to `address` (0 when none).
   uint64_t references_to(uint64_t address) const;
 

@@ -20,14 +20,21 @@ std::vector<pycore::target::Region> regions() {
   return r;
 }
 
+// Everything counted at least `min` times, from the slots (ascending, in two shares) and
+// the map; each address once.
 std::map<uint64_t, uint64_t> counted(const UntrackedCounts& c, uint64_t min = 1) {
   std::map<uint64_t, uint64_t> out;
   uint64_t last = 0;
-  for (const auto& e : c.counted(min, [](uint64_t, uint64_t) { return true; })) {
-    CHECK(e.address > last);  // ascending, each once
-    last = e.address;
-    out[e.address] = e.references;
-  }
+  auto take = [&](uint64_t address, uint64_t references) {
+    CHECK(out.emplace(address, references).second);
+  };
+  for (unsigned part = 0; part < 2; ++part)
+    c.for_each_in_slots(min, part, 2, [&](uint64_t address, uint64_t references) {
+      CHECK(address > last);
+      last = address;
+      take(address, references);
+    });
+  c.for_each_in_map(min, take);
   return out;
 }
 
